@@ -494,6 +494,15 @@ impl Checker {
         }
     }
 
+    pub fn decimal(&mut self, value: &str) {
+        if !rules::is_decimal2(value) {
+            self.push(Rule::Format {
+                expected: "a decimal with at most two places (135.90, 0.17)",
+                actual: value.to_owned(),
+            });
+        }
+    }
+
     pub fn min(&mut self, value: i64, min: i64) {
         if value < min {
             self.push(Rule::Min { min, actual: value });

@@ -322,6 +322,7 @@ fn breaks(check: &Check, v: &Value) -> bool {
         (Check::MaxChars(n), Value::String(s)) => !rules::fits_hanzi(s, *n as usize),
         (Check::Date, Value::String(s)) => parse_date(s).is_none(),
         (Check::Color, Value::String(s)) => !rules::is_color_name(s),
+        (Check::Decimal, Value::String(s)) => !rules::is_decimal2(s),
         (Check::Min(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x < *n),
         (Check::Max(n), Value::Number(x)) => x.as_i64().is_some_and(|x| x > *n),
         (Check::MinItems(n), Value::Array(a)) => (a.len() as u64) < *n,

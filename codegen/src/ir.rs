@@ -196,6 +196,8 @@ pub enum Check {
     Date,
     /// A card colour name: `Color` and three digits (`Color010`; see card/getcolors).
     Color,
+    /// A non-negative decimal with at most two places (yuan amounts, tax rates).
+    Decimal,
     Min(i64),
     Max(i64),
     MinItems(u64),
@@ -213,7 +215,7 @@ impl Check {
             Check::NonEmpty => "required",
             Check::MaxBytes(_) => "max_bytes",
             Check::MaxChars(_) => "max_chars",
-            Check::Date | Check::Color => "format",
+            Check::Date | Check::Color | Check::Decimal => "format",
             Check::Min(_) => "min",
             Check::Max(_) => "max",
             Check::MinItems(_) => "min_items",
@@ -234,6 +236,7 @@ impl Check {
             ),
             Check::Date => "a date, exactly `YYYY-MM-DD`".into(),
             Check::Color => "a colour name, `Color` and three digits (`Color010`)".into(),
+            Check::Decimal => "a decimal with at most two places (`135.90`, `0.17`)".into(),
             Check::Min(n) => format!("≥ {n}"),
             Check::Max(n) => format!("≤ {n}"),
             Check::MinItems(n) => format!("at least {n} items"),

@@ -314,7 +314,7 @@ fn format_color_is_for_strings() {
     let unknown = GROUP.replace("status: Status", "status: { type: string, format: colour }");
     let found = errors(&spec(&unknown)).iter().any(|e| {
         e.message
-            .contains("unknown format `colour` (known: date, color)")
+            .contains("unknown format `colour` (known: date, color, decimal)")
     });
     assert!(found);
 }

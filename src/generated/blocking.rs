@@ -5,8 +5,8 @@
 
 use crate::{
     basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
-    member_card, message, pay_gift, quota, store_wxa, sub_merchant, ticket, token,
-    Binary, Error,
+    invoice_platform, invoice_reimburse, member_card, message, pay_gift, quota,
+    store_wxa, sub_merchant, ticket, token, Binary, Error,
 };
 
 impl crate::blocking::Client {
@@ -50,9 +50,23 @@ impl crate::blocking::Client {
         GiftCardHandler { client: self }
     }
 
-    /// Invoicing — the invoicing platform, the authorisation page, what users authorised — `spec/api/invoice.yaml`.
+    /// Electronic invoices, the seller — authorisation page, unified invoicing, settings, quick titles — `spec/api/invoice.yaml`.
     pub fn invoice(&self) -> InvoiceHandler<'_> {
         InvoiceHandler { client: self }
+    }
+
+    /// Electronic invoices, the invoicing platform — templates, PDFs, invoices into the card package — `spec/api/invoice_platform.yaml`.
+    pub fn invoice_platform(&self) -> InvoicePlatformHandler<'_> {
+        InvoicePlatformHandler {
+            client: self,
+        }
+    }
+
+    /// Electronic invoices, the reimburser — read, lock, unlock and reimburse a user's invoices — `spec/api/invoice_reimburse.yaml`.
+    pub fn invoice_reimburse(&self) -> InvoiceReimburseHandler<'_> {
+        InvoiceReimburseHandler {
+            client: self,
+        }
     }
 
     /// Member cards — activation, activation form, member info, points and balance — `spec/api/member_card.yaml`.
@@ -890,9 +904,9 @@ impl GiftCardHandler<'_> {
     }
 }
 
-/// Invoicing — the invoicing platform, the authorisation page, what users authorised (blocking). Get one with `client.invoice()`.
+/// Electronic invoices, the seller — authorisation page, unified invoicing, settings, quick titles (blocking). Get one with `client.invoice()`.
 ///
-/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html>
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html>
 #[derive(Debug, Clone, Copy)]
 pub struct InvoiceHandler<'c> {
     client: &'c crate::blocking::Client,
@@ -946,6 +960,240 @@ impl InvoiceHandler<'_> {
         &self,
         request: &invoice::InvoiceGetAuthDataRequest,
     ) -> Result<invoice::InvoiceGetAuthDataResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 设置商户联系方式 — the seller's phone and invoicing timeout, needed before getauthurl
+    ///
+    /// The blocking form of the async client's `set_contact`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceSetContactRequest`](crate::invoice::InvoiceSetContactRequest).
+    pub fn set_contact(
+        &self,
+        request: &invoice::InvoiceSetContactRequest,
+    ) -> Result<invoice::InvoiceSetContactResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询商户联系方式 — the seller's contact as set
+    ///
+    /// The blocking form of the async client's `get_contact`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceGetContactRequest`](crate::invoice::InvoiceGetContactRequest).
+    pub fn get_contact(
+        &self,
+        request: &invoice::InvoiceGetContactRequest,
+    ) -> Result<invoice::InvoiceGetContactResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 获取授权页链接 — the link of the page where the user authorises invoicing an order
+    ///
+    /// The blocking form of the async client's `get_auth_url`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceGetAuthUrlRequest`](crate::invoice::InvoiceGetAuthUrlRequest).
+    pub fn get_auth_url(
+        &self,
+        request: &invoice::InvoiceGetAuthUrlRequest,
+    ) -> Result<invoice::InvoiceGetAuthUrlResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 拒绝开票 — refuse to invoice an order the user authorised, and tell them why
+    ///
+    /// The blocking form of the async client's `reject_insert`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceRejectInsertRequest`](crate::invoice::InvoiceRejectInsertRequest).
+    pub fn reject_insert(
+        &self,
+        request: &invoice::InvoiceRejectInsertRequest,
+    ) -> Result<invoice::InvoiceRejectInsertResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 统一开票接口-开具蓝票 — have the invoicing platform make out an invoice for an authorised order
+    ///
+    /// The blocking form of the async client's `make_out_invoice`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceMakeOutInvoiceRequest`](crate::invoice::InvoiceMakeOutInvoiceRequest).
+    pub fn make_out_invoice(
+        &self,
+        request: &invoice::InvoiceMakeOutInvoiceRequest,
+    ) -> Result<invoice::InvoiceMakeOutInvoiceResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 统一开票接口-发票冲红 — red-flush (cancel) an invoice made out through makeoutinvoice
+    ///
+    /// The blocking form of the async client's `clear_out_invoice`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceClearOutInvoiceRequest`](crate::invoice::InvoiceClearOutInvoiceRequest).
+    pub fn clear_out_invoice(
+        &self,
+        request: &invoice::InvoiceClearOutInvoiceRequest,
+    ) -> Result<invoice::InvoiceClearOutInvoiceResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 统一开票接口-查询已开发票 — an invoice made out through makeoutinvoice (path queryinvoceinfo, sic)
+    ///
+    /// The blocking form of the async client's `query_invoice_info`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceQueryInvoiceInfoRequest`](crate::invoice::InvoiceQueryInvoiceInfoRequest).
+    pub fn query_invoice_info(
+        &self,
+        request: &invoice::InvoiceQueryInvoiceInfoRequest,
+    ) -> Result<invoice::InvoiceQueryInvoiceInfoResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 获取添加发票链接 — a link that saves a title into the user's WeChat (快速开具)
+    ///
+    /// The blocking form of the async client's `get_user_title_url`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceGetUserTitleUrlRequest`](crate::invoice::InvoiceGetUserTitleUrlRequest).
+    pub fn get_user_title_url(
+        &self,
+        request: &invoice::InvoiceGetUserTitleUrlRequest,
+    ) -> Result<invoice::InvoiceGetUserTitleUrlResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 获取商户专属开票链接 — the seller's QR link where users pick a title and send it (快速开具)
+    ///
+    /// The blocking form of the async client's `get_select_title_url`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceGetSelectTitleUrlRequest`](crate::invoice::InvoiceGetSelectTitleUrlRequest).
+    pub fn get_select_title_url(
+        &self,
+        request: &invoice::InvoiceGetSelectTitleUrlRequest,
+    ) -> Result<invoice::InvoiceGetSelectTitleUrlResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 根据扫描码，获取用户发票抬头 — the title behind a user's title QR code (快速开具)
+    ///
+    /// The blocking form of the async client's `scan_title`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceScanTitleRequest`](crate::invoice::InvoiceScanTitleRequest).
+    pub fn scan_title(
+        &self,
+        request: &invoice::InvoiceScanTitleRequest,
+    ) -> Result<invoice::InvoiceScanTitleResponse, Error> {
+        self.client.send(request)
+    }
+}
+
+/// Electronic invoices, the invoicing platform — templates, PDFs, invoices into the card package (blocking). Get one with `client.invoice_platform()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Invoicing_Platform_API_List.html>
+#[derive(Debug, Clone, Copy)]
+pub struct InvoicePlatformHandler<'c> {
+    client: &'c crate::blocking::Client,
+}
+
+impl InvoicePlatformHandler<'_> {
+    /// 获取自身的开票平台识别码 — the platform's authorisation link, whose s_pappid identifies it
+    ///
+    /// The blocking form of the async client's `set_url`, documented there once (checks, errors, idempotency, an example); sends [`InvoicePlatformSetUrlRequest`](crate::invoice_platform::InvoicePlatformSetUrlRequest).
+    pub fn set_url(
+        &self,
+        request: &invoice_platform::InvoicePlatformSetUrlRequest,
+    ) -> Result<invoice_platform::InvoicePlatformSetUrlResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 创建发票卡券模板 — an invoice card template, to insert invoices with
+    ///
+    /// The blocking form of the async client's `create_card`, documented there once (checks, errors, idempotency, an example); sends [`InvoicePlatformCreateCardRequest`](crate::invoice_platform::InvoicePlatformCreateCardRequest).
+    pub fn create_card(
+        &self,
+        request: &invoice_platform::InvoicePlatformCreateCardRequest,
+    ) -> Result<invoice_platform::InvoicePlatformCreateCardResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 上传PDF — upload an invoice PDF (multipart part `pdf`) and get its s_media_id
+    ///
+    /// The blocking form of the async client's `set_pdf`, documented there once (checks, errors, idempotency, an example); sends [`InvoicePlatformSetPdfRequest`](crate::invoice_platform::InvoicePlatformSetPdfRequest).
+    pub fn set_pdf(
+        &self,
+        request: &invoice_platform::InvoicePlatformSetPdfRequest,
+    ) -> Result<invoice_platform::InvoicePlatformSetPdfResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 查询已上传的PDF文件 — a short-lived URL of an uploaded PDF
+    ///
+    /// The blocking form of the async client's `get_pdf`, documented there once (checks, errors, idempotency, an example); sends [`InvoicePlatformGetPdfRequest`](crate::invoice_platform::InvoicePlatformGetPdfRequest).
+    pub fn get_pdf(
+        &self,
+        request: &invoice_platform::InvoicePlatformGetPdfRequest,
+    ) -> Result<invoice_platform::InvoicePlatformGetPdfResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// The URL of the PDF `s_media_id` (action get_url).
+    ///
+    /// The blocking form of the async client's `pdf_url`, documented there once (checks, errors, idempotency, an example); sends [`InvoicePlatformGetPdfRequest`](crate::invoice_platform::InvoicePlatformGetPdfRequest).
+    pub fn pdf_url(
+        &self,
+        s_media_id: impl Into<String>,
+    ) -> Result<invoice_platform::InvoicePlatformGetPdfResponse, Error> {
+        let request = crate::invoice_platform::InvoicePlatformGetPdfRequest::new(
+            "get_url",
+            s_media_id,
+        );
+        self.client.send(&request)
+    }
+
+    /// 将电子发票卡券插入用户卡包 — put an invoice into the card package of the user who authorised the order
+    ///
+    /// The blocking form of the async client's `insert`, documented there once (checks, errors, idempotency, an example); sends [`InvoicePlatformInsertRequest`](crate::invoice_platform::InvoicePlatformInsertRequest).
+    pub fn insert(
+        &self,
+        request: &invoice_platform::InvoicePlatformInsertRequest,
+    ) -> Result<invoice_platform::InvoicePlatformInsertResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 更新发票卡券状态 — the platform updates an invoice in the card package (冲红 → CANCEL)
+    ///
+    /// The blocking form of the async client's `update_status`, documented there once (checks, errors, idempotency, an example); sends [`InvoicePlatformUpdateStatusRequest`](crate::invoice_platform::InvoicePlatformUpdateStatusRequest).
+    pub fn update_status(
+        &self,
+        request: &invoice_platform::InvoicePlatformUpdateStatusRequest,
+    ) -> Result<invoice_platform::InvoicePlatformUpdateStatusResponse, Error> {
+        self.client.send(request)
+    }
+}
+
+/// Electronic invoices, the reimburser — read, lock, unlock and reimburse a user's invoices (blocking). Get one with `client.invoice_reimburse()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Reimburser_API_List.html>
+#[derive(Debug, Clone, Copy)]
+pub struct InvoiceReimburseHandler<'c> {
+    client: &'c crate::blocking::Client,
+}
+
+impl InvoiceReimburseHandler<'_> {
+    /// 查询报销发票信息 — an invoice's structured content and PDF URL
+    ///
+    /// The blocking form of the async client's `get_invoice_info`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceReimburseGetInvoiceInfoRequest`](crate::invoice_reimburse::InvoiceReimburseGetInvoiceInfoRequest).
+    pub fn get_invoice_info(
+        &self,
+        request: &invoice_reimburse::InvoiceReimburseGetInvoiceInfoRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseGetInvoiceInfoResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 批量查询报销发票信息 — several invoices at once
+    ///
+    /// The blocking form of the async client's `get_invoice_batch`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceReimburseGetInvoiceBatchRequest`](crate::invoice_reimburse::InvoiceReimburseGetInvoiceBatchRequest).
+    pub fn get_invoice_batch(
+        &self,
+        request: &invoice_reimburse::InvoiceReimburseGetInvoiceBatchRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseGetInvoiceBatchResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 报销方更新发票状态 — lock, unlock or reimburse one invoice
+    ///
+    /// The blocking form of the async client's `update_invoice_status`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceReimburseUpdateInvoiceStatusRequest`](crate::invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusRequest).
+    pub fn update_invoice_status(
+        &self,
+        request: &invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusResponse, Error> {
+        self.client.send(request)
+    }
+
+    /// 报销方批量更新发票状态 — lock, unlock or reimburse several invoices of one user, all or none
+    ///
+    /// The blocking form of the async client's `update_status_batch`, documented there once (checks, errors, idempotency, an example); sends [`InvoiceReimburseUpdateStatusBatchRequest`](crate::invoice_reimburse::InvoiceReimburseUpdateStatusBatchRequest).
+    pub fn update_status_batch(
+        &self,
+        request: &invoice_reimburse::InvoiceReimburseUpdateStatusBatchRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseUpdateStatusBatchResponse, Error> {
         self.client.send(request)
     }
 }

@@ -5,8 +5,8 @@
 
 use crate::{
     basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
-    member_card, message, pay_gift, quota, store_wxa, sub_merchant, ticket, token,
-    Binary, Error,
+    invoice_platform, invoice_reimburse, member_card, message, pay_gift, quota,
+    store_wxa, sub_merchant, ticket, token, Binary, Error,
 };
 
 impl crate::Client {
@@ -50,9 +50,23 @@ impl crate::Client {
         GiftCardHandler { client: self }
     }
 
-    /// Invoicing — the invoicing platform, the authorisation page, what users authorised — `spec/api/invoice.yaml`.
+    /// Electronic invoices, the seller — authorisation page, unified invoicing, settings, quick titles — `spec/api/invoice.yaml`.
     pub fn invoice(&self) -> InvoiceHandler<'_> {
         InvoiceHandler { client: self }
+    }
+
+    /// Electronic invoices, the invoicing platform — templates, PDFs, invoices into the card package — `spec/api/invoice_platform.yaml`.
+    pub fn invoice_platform(&self) -> InvoicePlatformHandler<'_> {
+        InvoicePlatformHandler {
+            client: self,
+        }
+    }
+
+    /// Electronic invoices, the reimburser — read, lock, unlock and reimburse a user's invoices — `spec/api/invoice_reimburse.yaml`.
+    pub fn invoice_reimburse(&self) -> InvoiceReimburseHandler<'_> {
+        InvoiceReimburseHandler {
+            client: self,
+        }
     }
 
     /// Member cards — activation, activation form, member info, points and balance — `spec/api/member_card.yaml`.
@@ -3302,9 +3316,9 @@ impl GiftCardHandler<'_> {
     }
 }
 
-/// Invoicing — the invoicing platform, the authorisation page, what users authorised (async). Get one with `client.invoice()`.
+/// Electronic invoices, the seller — authorisation page, unified invoicing, settings, quick titles (async). Get one with `client.invoice()`.
 ///
-/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html>
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html>
 #[derive(Debug, Clone, Copy)]
 pub struct InvoiceHandler<'c> {
     client: &'c crate::Client,
@@ -3537,6 +3551,1125 @@ impl InvoiceHandler<'_> {
         &self,
         request: &invoice::InvoiceGetAuthDataRequest,
     ) -> Result<invoice::InvoiceGetAuthDataResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 设置商户联系方式 — the seller's phone and invoicing timeout, needed before getauthurl
+    ///
+    /// 商户获取授权链接之前，需要先设置商户的联系方式.
+    ///
+    /// `POST /card/invoice/setbizattr` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `set_contact`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `contact`: the rules of [`InvoiceContact`](crate::types::InvoiceContact)
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72031` [`ErrCode::InvoiceInvalidParams`](crate::ErrCode::InvoiceInvalidParams): 参数错误。可能为请求中包括无效的参数名称或包含不通过后台校验的参数值 — \[INVOICE\] invalid params
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceSetContactRequest;
+    /// use wechat_card::types::InvoiceContact;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.set_contact", r#"{"contact":{"phone":"88888888","time_out":12345}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceSetContactRequest::new(InvoiceContact::new("88888888", 12345));
+    /// let reply = client.invoice().set_contact(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_contact(
+        &self,
+        request: &invoice::InvoiceSetContactRequest,
+    ) -> Result<invoice::InvoiceSetContactResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询商户联系方式 — the seller's contact as set
+    ///
+    /// `POST /card/invoice/setbizattr` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `get_contact`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceGetContactRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.get_contact", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceGetContactRequest::new();
+    /// let reply = client.invoice().get_contact(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_contact(
+        &self,
+        request: &invoice::InvoiceGetContactRequest,
+    ) -> Result<invoice::InvoiceGetContactResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 获取授权页链接 — the link of the page where the user authorises invoicing an order
+    ///
+    /// Show the page to the user in WeChat; when they tap 领取发票/申请开票, the order is bound to
+    /// them (event `user_authorize_invoice`) and the platform may insert the invoice into their
+    /// card package. type=0 申请开票 (the seller has the title already), type=1 填写抬头申请开票
+    /// (the page asks for the title; the only type for invoicing after payment; the fields come
+    /// from set_auth_field), type=2 领取发票 (the invoice is made out already). `ticket` is the
+    /// `wx_card` api_ticket (`ticket().get_card_ticket()`).
+    ///
+    /// `POST /card/invoice/getauthurl` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `get_auth_url`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `s_pappid`: required, not empty
+    /// - `order_id`: required, not empty
+    /// - `money`: ≥ 0
+    /// - `source`: required, not empty; one of `app`, `web`, `wxa`, `wap`
+    /// - `ticket`: required, not empty
+    /// - `type`: one of `0`, `1`, `2`
+    /// - when `source` = `web`: `redirect_url` set (the page leads a WeChat H5 user on to redirect_url (本字段只有在source为H5的时候需要填写))
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72031` [`ErrCode::InvoiceInvalidParams`](crate::ErrCode::InvoiceInvalidParams): 参数错误。可能为请求中包括无效的参数名称或包含不通过后台校验的参数值 — \[INVOICE\] invalid params
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - 当使用支付后开票业务时，只能调用type=1类型 (invoicing after payment uses type=1 only).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceGetAuthUrlRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.get_auth_url", r#"{"money":11,"order_id":"1234","redirect_url":"https://mp.weixin.qq.com","s_pappid":"wxabcd","source":"web","ticket":"tttt","timestamp":1474875876,"type":1}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceGetAuthUrlRequest::new(
+    ///         "wxabcd",
+    ///         "1234",
+    ///         11,
+    ///         1474875876,
+    ///         "web",
+    ///         "tttt",
+    ///         1,
+    ///     )
+    ///     .redirect_url("https://mp.weixin.qq.com");
+    /// let reply = client.invoice().get_auth_url(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_auth_url(
+        &self,
+        request: &invoice::InvoiceGetAuthUrlRequest,
+    ) -> Result<invoice::InvoiceGetAuthUrlResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 拒绝开票 — refuse to invoice an order the user authorised, and tell them why
+    ///
+    /// For a title the user got wrong, or a refund. Final: the order can never be invoiced
+    /// (an insert for it fails with 72035); to invoice after all, get a new order_id authorised.
+    ///
+    /// `POST /card/invoice/rejectinsert` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `reject_insert`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `s_pappid`: required, not empty
+    /// - `order_id`: required, not empty
+    /// - `reason`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72038` [`ErrCode::InvoiceOrderNotAuthorized`](crate::ErrCode::InvoiceOrderNotAuthorized): 订单没有授权 — \[INVOICE\] INVOICE_ORDER_NEVER_AUTH in SDKs' tables of the 电子发票 codes: the user has not authorised invoicing this order
+    /// - `72035` [`ErrCode::InvoiceRejected`](crate::ErrCode::InvoiceRejected): 发票已经被拒绝开票。若order_id被用作参数调用过拒绝开票接口，再使用此order_id插卡机会报此错误 — \[INVOICE\] biz reject insert: the order was refused (rejectinsert) and can never be invoiced
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: query the order with `invoice().get_auth_data(..)` and try nothing else on it: once refused, an insert for the order fails with 72035 (biz reject insert).
+    ///
+    /// # Notes
+    ///
+    /// - 拒绝开票后，该订单无法向用户再次开票 (irreversible for the order).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceRejectInsertRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.reject_insert", r#"{"order_id":"111229","reason":"1234","s_pappid":"d3JCEfhGLW+q0iGP+o9","url":"http://xxx.com"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceRejectInsertRequest::new(
+    ///         "d3JCEfhGLW+q0iGP+o9",
+    ///         "111229",
+    ///         "1234",
+    ///     )
+    ///     .url("http://xxx.com");
+    /// let reply = client.invoice().reject_insert(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn reject_insert(
+        &self,
+        request: &invoice::InvoiceRejectInsertRequest,
+    ) -> Result<invoice::InvoiceRejectInsertResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 统一开票接口-开具蓝票 — have the invoicing platform make out an invoice for an authorised order
+    ///
+    /// The result comes later, as the `cloud_invoice_invoiceresult_event` push; read the invoice
+    /// with `query_invoice_info` (same fpqqlsh and nsrsbh). Amounts are in yuan, as strings.
+    ///
+    /// `POST /card/invoice/makeoutinvoice` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `make_out_invoice`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `invoiceinfo`: the rules of [`InvoiceMakeOut`](crate::types::InvoiceMakeOut)
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72038` [`ErrCode::InvoiceOrderNotAuthorized`](crate::ErrCode::InvoiceOrderNotAuthorized): 订单没有授权 — \[INVOICE\] INVOICE_ORDER_NEVER_AUTH in SDKs' tables of the 电子发票 codes: the user has not authorised invoicing this order
+    /// - `72031` [`ErrCode::InvoiceInvalidParams`](crate::ErrCode::InvoiceInvalidParams): 参数错误。可能为请求中包括无效的参数名称或包含不通过后台校验的参数值 — \[INVOICE\] invalid params
+    /// - `73100` [`ErrCode::InvoicePlatformError`](crate::ErrCode::InvoicePlatformError): 开票平台错误 — WxJava: the invoice may have been made out all the same; query it (queryinvoceinfo) before issuing again
+    /// - `73105` [`ErrCode::InvoicePlatformIssuing`](crate::ErrCode::InvoicePlatformIssuing): 开票平台开票中，请使用相同的发票请求流水号重试开票 — WxJava: retry with the same fpqqlsh
+    /// - `73107` [`ErrCode::InvoiceRequestProcessing`](crate::ErrCode::InvoiceRequestProcessing): 发票请求流水正在被处理，请通过查询接口获取结果 — WxJava: query the result with queryinvoceinfo
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: wait for the `cloud_invoice_invoiceresult_event` push or query with `invoice().query_invoice_info(..)` (same fpqqlsh, nsrsbh); re-send only with the same fpqqlsh (73105: 请使用相同的发票请求流水号重试开票).
+    ///
+    /// # Notes
+    ///
+    /// - ddh（订单号）需要和拉起授权页时的order_id保持一致，否则会出现未授权订单号的报错 (72038).
+    /// - Per WxJava's notes, 73100/73105/73107 may mean the invoice was (being) made out all the same: check before issuing another.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceMakeOutInvoiceRequest;
+    /// use wechat_card::types::{InvoiceMakeOut, InvoiceMakeOutItem};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.make_out_invoice", r#"{"invoiceinfo":{"bz":"备注","ddh":"30000","fhr":"小王","fpqqlsh":"test20160511000461","ghfbank":"工商银行","ghfbankid":"12345678","ghfdh":"13717771888","ghfdz":"广州市","ghfmc":"周一","ghfnsrsbh":"110109500321654","hjje":"135.9","hjse":"23.1","hylx":"0","invoicedetail_list":[{"dw":"台","fphxz":"0","ggxh":"60L","se":"23.1","sl":"0.17","spbm":"1090418010000000000","xmdj":"135.9","xmje":"135.9","xmmc":"洗衣机","xmsl":"1"}],"jshj":"159.0","kpr":"小明","nsrbank":"中国银行广州支行","nsrbankid":"12345678","nsrdh":"0755228899988","nsrdz":"深圳市","nsrmc":"百旺电子测试1","nsrsbh":"110109500321654","skr":"李四","wxopenid":"os92LxEDbiOw7kWZanRN_Bb3Q45I"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceMakeOutInvoiceRequest::new(
+    ///     InvoiceMakeOut::new(
+    ///             "os92LxEDbiOw7kWZanRN_Bb3Q45I",
+    ///             "30000",
+    ///             "test20160511000461",
+    ///             "110109500321654",
+    ///             "百旺电子测试1",
+    ///             "深圳市",
+    ///             "0755228899988",
+    ///             "中国银行广州支行",
+    ///             "12345678",
+    ///             "周一",
+    ///             "小明",
+    ///             "159.0",
+    ///             "23.1",
+    ///             [
+    ///                 InvoiceMakeOutItem::new(
+    ///                         "0",
+    ///                         "1090418010000000000",
+    ///                         "洗衣机",
+    ///                         "1",
+    ///                         "135.9",
+    ///                         "135.9",
+    ///                         "0.17",
+    ///                         "23.1",
+    ///                     )
+    ///                     .dw("台")
+    ///                     .ggxh("60L"),
+    ///             ],
+    ///         )
+    ///         .ghfnsrsbh("110109500321654")
+    ///         .ghfdz("广州市")
+    ///         .ghfdh("13717771888")
+    ///         .ghfbank("工商银行")
+    ///         .ghfbankid("12345678")
+    ///         .skr("李四")
+    ///         .fhr("小王")
+    ///         .hjje("135.9")
+    ///         .bz("备注")
+    ///         .hylx("0"),
+    /// );
+    /// let reply = client.invoice().make_out_invoice(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn make_out_invoice(
+        &self,
+        request: &invoice::InvoiceMakeOutInvoiceRequest,
+    ) -> Result<invoice::InvoiceMakeOutInvoiceResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 统一开票接口-发票冲红 — red-flush (cancel) an invoice made out through makeoutinvoice
+    ///
+    /// `POST /card/invoice/clearoutinvoice` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `clear_out_invoice`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `invoiceinfo`: the rules of [`InvoiceClearOut`](crate::types::InvoiceClearOut)
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72031` [`ErrCode::InvoiceInvalidParams`](crate::ErrCode::InvoiceInvalidParams): 参数错误。可能为请求中包括无效的参数名称或包含不通过后台校验的参数值 — \[INVOICE\] invalid params
+    /// - `73100` [`ErrCode::InvoicePlatformError`](crate::ErrCode::InvoicePlatformError): 开票平台错误 — WxJava: the invoice may have been made out all the same; query it (queryinvoceinfo) before issuing again
+    /// - `73105` [`ErrCode::InvoicePlatformIssuing`](crate::ErrCode::InvoicePlatformIssuing): 开票平台开票中，请使用相同的发票请求流水号重试开票 — WxJava: retry with the same fpqqlsh
+    /// - `73107` [`ErrCode::InvoiceRequestProcessing`](crate::ErrCode::InvoiceRequestProcessing): 发票请求流水正在被处理，请通过查询接口获取结果 — WxJava: query the result with queryinvoceinfo
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: query the red invoice with `invoice().query_invoice_info(..)` (its fpqqlsh) before sending again.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceClearOutInvoiceRequest;
+    /// use wechat_card::types::InvoiceClearOut;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.clear_out_invoice", r#"{"invoiceinfo":{"fpqqlsh":"test20160511000400","nsrmc":"百旺电子测试1","nsrsbh":"110109500321654","wxopenid":"os92LxEDbiOw7kWZanRN_Bb3Q45I","yfpdm":"050003521100","yfphm":"30329969"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceClearOutInvoiceRequest::new(
+    ///     InvoiceClearOut::new(
+    ///         "os92LxEDbiOw7kWZanRN_Bb3Q45I",
+    ///         "test20160511000400",
+    ///         "110109500321654",
+    ///         "百旺电子测试1",
+    ///         "050003521100",
+    ///         "30329969",
+    ///     ),
+    /// );
+    /// let reply = client.invoice().clear_out_invoice(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn clear_out_invoice(
+        &self,
+        request: &invoice::InvoiceClearOutInvoiceRequest,
+    ) -> Result<invoice::InvoiceClearOutInvoiceResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 统一开票接口-查询已开发票 — an invoice made out through makeoutinvoice (path queryinvoceinfo, sic)
+    ///
+    /// `POST /card/invoice/queryinvoceinfo` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Vendor_API_List.html) · spec: `spec/api/invoice.yaml`, endpoint `query_invoice_info`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `fpqqlsh`: required, not empty
+    /// - `nsrsbh`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72031` [`ErrCode::InvoiceInvalidParams`](crate::ErrCode::InvoiceInvalidParams): 参数错误。可能为请求中包括无效的参数名称或包含不通过后台校验的参数值 — \[INVOICE\] invalid params
+    /// - `73107` [`ErrCode::InvoiceRequestProcessing`](crate::ErrCode::InvoiceRequestProcessing): 发票请求流水正在被处理，请通过查询接口获取结果 — WxJava: query the result with queryinvoceinfo
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceQueryInvoiceInfoRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.query_invoice_info", r#"{"fpqqlsh":"test20160511000440","nsrsbh":"110109500321654"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceQueryInvoiceInfoRequest::new(
+    ///     "test20160511000440",
+    ///     "110109500321654",
+    /// );
+    /// let reply = client.invoice().query_invoice_info(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn query_invoice_info(
+        &self,
+        request: &invoice::InvoiceQueryInvoiceInfoRequest,
+    ) -> Result<invoice::InvoiceQueryInvoiceInfoResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 获取添加发票链接 — a link that saves a title into the user's WeChat (快速开具)
+    ///
+    /// Send the link to the user; once they agree, the title is saved in their WeChat
+    /// (我的—个人信息—我的发票抬头). user_fill 0: the company sets the title (title required);
+    /// 1: the user fills it in.
+    ///
+    /// `POST /card/invoice/biz/getusertitleurl` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/Quick_issuing/Interface_Instructions.html) · spec: `spec/api/invoice.yaml`, endpoint `get_user_title_url`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `user_fill`: one of `0`, `1`
+    /// - when `user_fill` = `0`: `title` set (the company sets the title when user_fill is 0)
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceGetUserTitleUrlRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.get_user_title_url", r#"{"addr":"abc","bank_no":"bank_no","bank_type":"bank_type","phone":"12345","tax_no":"1486715052","title":"用户抬头"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceGetUserTitleUrlRequest::new()
+    ///     .title("用户抬头")
+    ///     .phone("12345")
+    ///     .tax_no("1486715052")
+    ///     .addr("abc")
+    ///     .bank_type("bank_type")
+    ///     .bank_no("bank_no");
+    /// let reply = client.invoice().get_user_title_url(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_user_title_url(
+        &self,
+        request: &invoice::InvoiceGetUserTitleUrlRequest,
+    ) -> Result<invoice::InvoiceGetUserTitleUrlResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 获取商户专属开票链接 — the seller's QR link where users pick a title and send it (快速开具)
+    ///
+    /// Turn the link into a QR code at the till: the user scans it, picks a title and submits
+    /// it; the seller gets the `submit_invoice_title` push, with `attach`.
+    ///
+    /// `POST /card/invoice/biz/getselecttitleurl` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/Quick_issuing/Interface_Instructions.html) · spec: `spec/api/invoice.yaml`, endpoint `get_select_title_url`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceGetSelectTitleUrlRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.get_select_title_url", r#"{"attach":"abcdefg"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceGetSelectTitleUrlRequest::new().attach("abcdefg");
+    /// let reply = client.invoice().get_select_title_url(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_select_title_url(
+        &self,
+        request: &invoice::InvoiceGetSelectTitleUrlRequest,
+    ) -> Result<invoice::InvoiceGetSelectTitleUrlResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 根据扫描码，获取用户发票抬头 — the title behind a user's title QR code (快速开具)
+    ///
+    /// The seller scans the QR code of 我的—个人信息—我的发票抬头 and sends its text. The code is
+    /// short-lived: an old one gives 72044.
+    ///
+    /// `POST /card/invoice/scantitle` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/Quick_issuing/Interface_Instructions.html) · spec: `spec/api/invoice.yaml`, endpoint `scan_title`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `scan_text`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72044` [`ErrCode::InvoiceTitleQrExpired`](crate::ErrCode::InvoiceTitleQrExpired): 发票抬头二维码超时 — \[INVOICE\] scan text out of time: scan the user's title QR code again
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - The path is card/invoice/scantitle in the official page and most SDKs; EasyWeChat's Invoice client posts to card/invoice/biz/scantitle.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice::InvoiceScanTitleRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice.scan_title", r#"{"scan_text":"https//mp.weixingg.com/intp/invoice/usertitlewxa?action=list_auth&invoice_key=abcd"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceScanTitleRequest::new(
+    ///     "https//mp.weixingg.com/intp/invoice/usertitlewxa?action=list_auth&invoice_key=abcd",
+    /// );
+    /// let reply = client.invoice().scan_title(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn scan_title(
+        &self,
+        request: &invoice::InvoiceScanTitleRequest,
+    ) -> Result<invoice::InvoiceScanTitleResponse, Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Electronic invoices, the invoicing platform — templates, PDFs, invoices into the card package (async). Get one with `client.invoice_platform()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Invoicing_Platform_API_List.html>
+#[derive(Debug, Clone, Copy)]
+pub struct InvoicePlatformHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl InvoicePlatformHandler<'_> {
+    /// 获取自身的开票平台识别码 — the platform's authorisation link, whose s_pappid identifies it
+    ///
+    /// 开票平台须将 invoice_url 内的 s_pappid 给到服务的商户，商户在请求授权链接时会向微信传入该参数，
+    /// 标识所使用的开票平台是哪家.
+    ///
+    /// `POST /card/invoice/seturl` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Invoicing_Platform_API_List.html) · spec: `spec/api/invoice_platform.yaml`, endpoint `set_url`
+    ///
+    /// # Checked before sending
+    ///
+    /// Nothing beyond the types.
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_platform::InvoicePlatformSetUrlRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_platform.set_url", r#"{}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoicePlatformSetUrlRequest::new();
+    /// let reply = client.invoice_platform().set_url(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_url(
+        &self,
+        request: &invoice_platform::InvoicePlatformSetUrlRequest,
+    ) -> Result<invoice_platform::InvoicePlatformSetUrlResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 创建发票卡券模板 — an invoice card template, to insert invoices with
+    ///
+    /// 建议一个收款方对应一个发票卡券模板 (one template per payee).
+    ///
+    /// `POST /card/invoice/platform/createcard` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Invoicing_Platform_API_List.html) · spec: `spec/api/invoice_platform.yaml`, endpoint `create_card`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `invoice_info`: the rules of [`InvoiceTemplate`](crate::types::InvoiceTemplate)
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72015` [`ErrCode::InvoiceUnauthorized`](crate::ErrCode::InvoiceUnauthorized): 没有操作发票的权限，请检查是否已开通相应权限。 — \[INVOICE\] unauthorized create invoice
+    /// - `72031` [`ErrCode::InvoiceInvalidParams`](crate::ErrCode::InvoiceInvalidParams): 参数错误。可能为请求中包括无效的参数名称或包含不通过后台校验的参数值 — \[INVOICE\] invalid params
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: WeChat lists no invoice templates: another template is harmless but separate; keep the card_id of the reply that arrives, and only create again if none did.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_platform::InvoicePlatformCreateCardRequest;
+    /// use wechat_card::types::{InvoiceTemplate, InvoiceTemplateBaseInfo};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_platform.create_card", r#"{"invoice_info":{"base_info":{"custom_url":"xyz","custom_url_name":"xyz","custom_url_sub_title":"xyz","logo_url":"http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0","promotion_url":"purl","promotion_url_name":"puname","promotion_url_sub_title":"ptitle","title":"xx公司"},"payee":" 测试 - 收款方 ","type":" 广东省增值税普通发票 "}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoicePlatformCreateCardRequest::new(
+    ///     InvoiceTemplate::new(
+    ///         InvoiceTemplateBaseInfo::new(
+    ///                 "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0",
+    ///                 "xx公司",
+    ///             )
+    ///             .custom_url_name("xyz")
+    ///             .custom_url("xyz")
+    ///             .custom_url_sub_title("xyz")
+    ///             .promotion_url_name("puname")
+    ///             .promotion_url("purl")
+    ///             .promotion_url_sub_title("ptitle"),
+    ///         " 测试 - 收款方 ",
+    ///         " 广东省增值税普通发票 ",
+    ///     ),
+    /// );
+    /// let reply = client.invoice_platform().create_card(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create_card(
+        &self,
+        request: &invoice_platform::InvoicePlatformCreateCardRequest,
+    ) -> Result<invoice_platform::InvoicePlatformCreateCardResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 上传PDF — upload an invoice PDF (multipart part `pdf`) and get its s_media_id
+    ///
+    /// The s_media_id links the PDF to the invoice card in `insert` (s_pdf_media_id, or
+    /// s_trip_pdf_media_id for a receipt). s_media_id有效期有3天，3天内若未将s_media_id关联到发票卡券，pdf将自动销毁.
+    ///
+    /// `POST /card/invoice/platform/setpdf` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Invoicing_Platform_API_List.html) · spec: `spec/api/invoice_platform.yaml`, endpoint `set_pdf`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `pdf`: of type application/pdf
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72040` [`ErrCode::InvoicePdfInvalid`](crate::ErrCode::InvoicePdfInvalid): Pdf 无效，请提供真实有效的 pdf — \[INVOICE\] invoice pdf error: also an unknown or expired s_media_id (3 days)
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Notes
+    ///
+    /// - s_media_id有效期有3天，3天内若未将s_media_id关联到发票卡券，pdf将自动销毁 (insert within 3 days).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_platform::InvoicePlatformSetPdfRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_platform.set_pdf", r#"{"pdf":{"bytes":"%PDF-1.4 invoice","content_type":"application/pdf","filename":"invoice.pdf"}}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoicePlatformSetPdfRequest::new(
+    ///     wechat_card::FilePart::new("invoice.pdf", "application/pdf", "%PDF-1.4 invoice"),
+    /// );
+    /// let reply = client.invoice_platform().set_pdf(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_pdf(
+        &self,
+        request: &invoice_platform::InvoicePlatformSetPdfRequest,
+    ) -> Result<invoice_platform::InvoicePlatformSetPdfResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 查询已上传的PDF文件 — a short-lived URL of an uploaded PDF
+    ///
+    /// `POST /card/invoice/platform/getpdf` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Invoicing_Platform_API_List.html) · spec: `spec/api/invoice_platform.yaml`, endpoint `get_pdf`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `action`: required, not empty; one of `get_url`
+    /// - `s_media_id`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// The docs name no specific return code; any non-zero errcode is [`Error::Api`](crate::Error::Api).
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_platform::InvoicePlatformGetPdfRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_platform.get_pdf", r#"{"action":"get_url","s_media_id":"75195574948725301"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoicePlatformGetPdfRequest::new("get_url", "75195574948725301");
+    /// let reply = client.invoice_platform().get_pdf(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_pdf(
+        &self,
+        request: &invoice_platform::InvoicePlatformGetPdfRequest,
+    ) -> Result<invoice_platform::InvoicePlatformGetPdfResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// The URL of the PDF `s_media_id` (action get_url).
+    ///
+    /// A shortcut for [`get_pdf`](Self::get_pdf) (`invoice_platform.get_pdf`) with `action` = `get_url`.
+    ///
+    /// Checked before sending, errors and idempotency: as for that method.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_platform.get_pdf", r#"{"action":"get_url","s_media_id":"75195574948725301"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let reply = client.invoice_platform().pdf_url("75195574948725301").await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn pdf_url(
+        &self,
+        s_media_id: impl Into<String>,
+    ) -> Result<invoice_platform::InvoicePlatformGetPdfResponse, Error> {
+        let request = crate::invoice_platform::InvoicePlatformGetPdfRequest::new(
+            "get_url",
+            s_media_id,
+        );
+        self.client.send(&request).await
+    }
+
+    /// 将电子发票卡券插入用户卡包 — put an invoice into the card package of the user who authorised the order
+    ///
+    /// For an order the user authorised (getauthurl), with a template of this platform
+    /// (create_card) and a PDF uploaded within 3 days (set_pdf). Call it with the platform's
+    /// own account (the one whose seturl gave the s_pappid). The reply gives the invoice's code
+    /// and the user's openid.
+    ///
+    /// `POST /card/invoice/insert` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Invoicing_Platform_API_List.html) · spec: `spec/api/invoice_platform.yaml`, endpoint `insert`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `order_id`: required, not empty
+    /// - `card_id`: required, not empty
+    /// - `appid`: required, not empty
+    /// - `card_ext`: the rules of [`InvoiceCardExt`](crate::types::InvoiceCardExt)
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72038` [`ErrCode::InvoiceOrderNotAuthorized`](crate::ErrCode::InvoiceOrderNotAuthorized): 订单没有授权 — \[INVOICE\] INVOICE_ORDER_NEVER_AUTH in SDKs' tables of the 电子发票 codes: the user has not authorised invoicing this order
+    /// - `72035` [`ErrCode::InvoiceRejected`](crate::ErrCode::InvoiceRejected): 发票已经被拒绝开票。若order_id被用作参数调用过拒绝开票接口，再使用此order_id插卡机会报此错误 — \[INVOICE\] biz reject insert: the order was refused (rejectinsert) and can never be invoiced
+    /// - `72040` [`ErrCode::InvoicePdfInvalid`](crate::ErrCode::InvoicePdfInvalid): Pdf 无效，请提供真实有效的 pdf — \[INVOICE\] invoice pdf error: also an unknown or expired s_media_id (3 days)
+    /// - `72042` [`ErrCode::InvoiceNumberRepeated`](crate::ErrCode::InvoiceNumberRepeated): 发票号码和发票代码重复 — \[INVOICE\] billing_code and billing_no repeated
+    /// - `72043` [`ErrCode::InvoiceNumberInvalid`](crate::ErrCode::InvoiceNumberInvalid): 发票号码和发票代码错误 — \[INVOICE\] billing_code or billing_no size error
+    /// - `40078` [`ErrCode::InvalidCardStatus`](crate::ErrCode::InvalidCardStatus): 不合法的卡券状态 — \[CARD\]
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: ask the user or wait for their next step: WeChat has no lookup by order_id; re-send only with the same card_ext.nonce_str (随机字符串，防止重复).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_platform::InvoicePlatformInsertRequest;
+    /// use wechat_card::types::{InvoiceCardExt, InvoiceItem, InvoiceUserCard, InvoiceUserData};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_platform.insert", r#"{"appid":"wxc0b84a53ed8e8d29","card_ext":{"nonce_str":"j!Re1WxaHv","user_card":{"invoice_user_data":{"billing_code":"4541212454512","billing_no":"4545145712","billing_time":1468306058,"buyer_number":"123456789012345678","fee":123,"fee_without_tax":2345,"info":[{"name":"牙膏","num":3,"price":10000,"unit":"个"}],"s_pdf_media_id":"s_pdf_media_id_abc123","tax":123,"title":"灌哥发票"}}},"card_id":"pjZ8Yt9WoOePThU0NfUKz5-tBEWU","order_id":"111163"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoicePlatformInsertRequest::new(
+    ///     "111163",
+    ///     "pjZ8Yt9WoOePThU0NfUKz5-tBEWU",
+    ///     "wxc0b84a53ed8e8d29",
+    ///     InvoiceCardExt::new(
+    ///         "j!Re1WxaHv",
+    ///         InvoiceUserCard::new(
+    ///             InvoiceUserData::new(
+    ///                     123,
+    ///                     "灌哥发票",
+    ///                     1468306058,
+    ///                     "4545145712",
+    ///                     2345,
+    ///                     123,
+    ///                     "s_pdf_media_id_abc123",
+    ///                 )
+    ///                 .billing_code("4541212454512")
+    ///                 .info([InvoiceItem::new("牙膏", 10000).num(3).unit("个")])
+    ///                 .buyer_number("123456789012345678"),
+    ///         ),
+    ///     ),
+    /// );
+    /// let reply = client.invoice_platform().insert(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn insert(
+        &self,
+        request: &invoice_platform::InvoicePlatformInsertRequest,
+    ) -> Result<invoice_platform::InvoicePlatformInsertResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 更新发票卡券状态 — the platform updates an invoice in the card package (冲红 → CANCEL)
+    ///
+    /// 发票平台在获知发票状态变化（如被冲红、被报销）时，需更新在用户卡包中发票卡券的状态。
+    /// 目前电子发票冲红在微信中表现为对应的发票卡券被核销，调用该接口并将发票卡券状态置为
+    /// INVOICE_REIMBURSE_CANCEL 即可.
+    ///
+    /// `POST /card/invoice/platform/updatestatus` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Invoicing_Platform_API_List.html) · spec: `spec/api/invoice_platform.yaml`, endpoint `update_status`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty
+    /// - `code`: required, not empty
+    /// - `reimburse_status`: a documented [`InvoiceReimburseStatus`](crate::types::InvoiceReimburseStatus) value
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72024` [`ErrCode::InvoiceStatusError`](crate::ErrCode::InvoiceStatusError): 发票状态错误 — \[INVOICE\] invoice status error: e.g. reimbursing an invoice already reimbursed
+    /// - `72036` [`ErrCode::InvoiceBusy`](crate::ErrCode::InvoiceBusy): 发票正在被修改状态，请稍后再试 — \[INVOICE\] invoice is busy
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: wait for the `update_invoice_status` push, or have a reimburser read the invoice (`invoice_reimburse().get_invoice_info(..)`): its user_info.reimburse_status.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_platform::InvoicePlatformUpdateStatusRequest;
+    /// use wechat_card::types::InvoiceReimburseStatus;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_platform.update_status", r#"{"card_id":"pjZ8Yt7Um2jYxzneP8GomnxoVFWo","code":"186921658591","reimburse_status":"INVOICE_REIMBURSE_INIT"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoicePlatformUpdateStatusRequest::new(
+    ///     "pjZ8Yt7Um2jYxzneP8GomnxoVFWo",
+    ///     "186921658591",
+    ///     InvoiceReimburseStatus::Init,
+    /// );
+    /// let reply = client.invoice_platform().update_status(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_status(
+        &self,
+        request: &invoice_platform::InvoicePlatformUpdateStatusRequest,
+    ) -> Result<invoice_platform::InvoicePlatformUpdateStatusResponse, Error> {
+        self.client.send(request).await
+    }
+}
+
+/// Electronic invoices, the reimburser — read, lock, unlock and reimburse a user's invoices (async). Get one with `client.invoice_reimburse()`.
+///
+/// Official documentation: <https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Reimburser_API_List.html>
+#[derive(Debug, Clone, Copy)]
+pub struct InvoiceReimburseHandler<'c> {
+    client: &'c crate::Client,
+}
+
+impl InvoiceReimburseHandler<'_> {
+    /// 查询报销发票信息 — an invoice's structured content and PDF URL
+    ///
+    /// `POST /card/invoice/reimburse/getinvoiceinfo` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Reimburser_API_List.html) · spec: `spec/api/invoice_reimburse.yaml`, endpoint `get_invoice_info`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty
+    /// - `encrypt_code`: required, not empty
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72015` [`ErrCode::InvoiceUnauthorized`](crate::ErrCode::InvoiceUnauthorized): 没有操作发票的权限，请检查是否已开通相应权限。 — \[INVOICE\] unauthorized create invoice
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_reimburse::InvoiceReimburseGetInvoiceInfoRequest;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_reimburse.get_invoice_info", r#"{"card_id":"pjZ8Yt5crPbAouhFqFf6JFgZv4Lc","encrypt_code":"fbdt/fWy1VitQwhbKtSjNeR3BJyfpeJXfZjjGsdCXiM="}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceReimburseGetInvoiceInfoRequest::new(
+    ///     "pjZ8Yt5crPbAouhFqFf6JFgZv4Lc",
+    ///     "fbdt/fWy1VitQwhbKtSjNeR3BJyfpeJXfZjjGsdCXiM=",
+    /// );
+    /// let reply = client.invoice_reimburse().get_invoice_info(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_invoice_info(
+        &self,
+        request: &invoice_reimburse::InvoiceReimburseGetInvoiceInfoRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseGetInvoiceInfoResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 批量查询报销发票信息 — several invoices at once
+    ///
+    /// `POST /card/invoice/reimburse/getinvoicebatch` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Reimburser_API_List.html) · spec: `spec/api/invoice_reimburse.yaml`, endpoint `get_invoice_batch`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `item_list`: at least 1 items
+    /// - `item_list`: the rules of [`InvoiceCardRef`](crate::types::InvoiceCardRef)
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72015` [`ErrCode::InvoiceUnauthorized`](crate::ErrCode::InvoiceUnauthorized): 没有操作发票的权限，请检查是否已开通相应权限。 — \[INVOICE\] unauthorized create invoice
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
+    ///
+    /// # Idempotency
+    ///
+    /// Idempotent: sending the same request again is harmless.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_reimburse::InvoiceReimburseGetInvoiceBatchRequest;
+    /// use wechat_card::types::InvoiceCardRef;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_reimburse.get_invoice_batch", r#"{"item_list":[{"card_id":"pjZ8Yt7KKEXWMpETmwG2ZZxX2m6E","encrypt_code":"O/mPnGTpBu22a1szmK2 "},{"card_id":"pjZ8YtxSguaLUaaDqzeAf385soJM","encrypt_code":"O/mPnGTpBu22a1szmK2ogz "}]}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceReimburseGetInvoiceBatchRequest::new([
+    ///     InvoiceCardRef::new("pjZ8Yt7KKEXWMpETmwG2ZZxX2m6E", "O/mPnGTpBu22a1szmK2 "),
+    ///     InvoiceCardRef::new("pjZ8YtxSguaLUaaDqzeAf385soJM", "O/mPnGTpBu22a1szmK2ogz "),
+    /// ]);
+    /// let reply = client.invoice_reimburse().get_invoice_batch(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_invoice_batch(
+        &self,
+        request: &invoice_reimburse::InvoiceReimburseGetInvoiceBatchRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseGetInvoiceBatchResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 报销方更新发票状态 — lock, unlock or reimburse one invoice
+    ///
+    /// 锁定 (LOCK): the invoice entered the company's reimbursement; it stays in the card package
+    /// but cannot be submitted again. 解锁 (INIT): the reimbursement fell through. 报销 (CLOSURE):
+    /// done; the invoice leaves the user's card package — 报销为不可逆操作. Reimbursing needs the
+    /// invoice locked first (72039); an invoice another account locked gives 72023.
+    ///
+    /// `POST /card/invoice/reimburse/updateinvoicestatus` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Reimburser_API_List.html) · spec: `spec/api/invoice_reimburse.yaml`, endpoint `update_invoice_status`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `card_id`: required, not empty
+    /// - `encrypt_code`: required, not empty
+    /// - `reimburse_status`: one of `INVOICE_REIMBURSE_INIT`, `INVOICE_REIMBURSE_LOCK`, `INVOICE_REIMBURSE_CLOSURE`; a documented [`InvoiceReimburseStatus`](crate::types::InvoiceReimburseStatus) value
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72023` [`ErrCode::InvoiceLockedByOther`](crate::ErrCode::InvoiceLockedByOther): 发票已被其他公众号锁定。一般为发票已进入后续报销流程，报销企业公众号/企业号/App锁定了发票。 — \[INVOICE\] invoice has been lock
+    /// - `72024` [`ErrCode::InvoiceStatusError`](crate::ErrCode::InvoiceStatusError): 发票状态错误 — \[INVOICE\] invoice status error: e.g. reimbursing an invoice already reimbursed
+    /// - `72036` [`ErrCode::InvoiceBusy`](crate::ErrCode::InvoiceBusy): 发票正在被修改状态，请稍后再试 — \[INVOICE\] invoice is busy
+    /// - `72039` [`ErrCode::InvoiceNotLocked`](crate::ErrCode::InvoiceNotLocked): 订单未被锁定 — \[INVOICE\] invoice must be lock first: lock (INVOICE_REIMBURSE_LOCK) before reimbursing
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the invoice with `invoice_reimburse().get_invoice_info(..)`: user_info.reimburse_status is the status now.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusRequest;
+    /// use wechat_card::types::InvoiceReimburseStatus;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_reimburse.update_invoice_status", r#"{"card_id":"pjZ8Yt5crPbAouhFqFf6JFgZv4Lc","encrypt_code":"fbdt/fWy1VitQwhbKtSjNeR3BJyfpeJXfZjjGsdCXiM=","reimburse_status":"INVOICE_REIMBURSE_INIT"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceReimburseUpdateInvoiceStatusRequest::new(
+    ///     "pjZ8Yt5crPbAouhFqFf6JFgZv4Lc",
+    ///     "fbdt/fWy1VitQwhbKtSjNeR3BJyfpeJXfZjjGsdCXiM=",
+    ///     InvoiceReimburseStatus::Init,
+    /// );
+    /// let reply = client.invoice_reimburse().update_invoice_status(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_invoice_status(
+        &self,
+        request: &invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusResponse, Error> {
+        self.client.send(request).await
+    }
+
+    /// 报销方批量更新发票状态 — lock, unlock or reimburse several invoices of one user, all or none
+    ///
+    /// 批量更新发票状态接口为事务性操作，如果其中一张发票更新失败，列表中的其它发票状态更新也会无法执行，恢复到接口调用前的状态.
+    ///
+    /// `POST /card/invoice/reimburse/updatestatusbatch` · [official documentation](https://developers.weixin.qq.com/doc/offiaccount/WeChat_Invoice/E_Invoice/Reimburser_API_List.html) · spec: `spec/api/invoice_reimburse.yaml`, endpoint `update_status_batch`
+    ///
+    /// # Checked before sending
+    ///
+    /// A request that breaks any of these gives [`Error::InvalidRequest`](crate::Error::InvalidRequest) and is not sent:
+    ///
+    /// - `openid`: required, not empty
+    /// - `reimburse_status`: one of `INVOICE_REIMBURSE_INIT`, `INVOICE_REIMBURSE_LOCK`, `INVOICE_REIMBURSE_CLOSURE`; a documented [`InvoiceReimburseStatus`](crate::types::InvoiceReimburseStatus) value
+    /// - `invoice_list`: at least 1 items
+    /// - `invoice_list`: the rules of [`InvoiceCardRef`](crate::types::InvoiceCardRef)
+    ///
+    /// # Errors
+    ///
+    /// Return codes the docs name for this call ([`Error::Api`](crate::Error::Api)):
+    ///
+    /// - `72023` [`ErrCode::InvoiceLockedByOther`](crate::ErrCode::InvoiceLockedByOther): 发票已被其他公众号锁定。一般为发票已进入后续报销流程，报销企业公众号/企业号/App锁定了发票。 — \[INVOICE\] invoice has been lock
+    /// - `72024` [`ErrCode::InvoiceStatusError`](crate::ErrCode::InvoiceStatusError): 发票状态错误 — \[INVOICE\] invoice status error: e.g. reimbursing an invoice already reimbursed
+    /// - `72036` [`ErrCode::InvoiceBusy`](crate::ErrCode::InvoiceBusy): 发票正在被修改状态，请稍后再试 — \[INVOICE\] invoice is busy
+    /// - `72039` [`ErrCode::InvoiceNotLocked`](crate::ErrCode::InvoiceNotLocked): 订单未被锁定 — \[INVOICE\] invoice must be lock first: lock (INVOICE_REIMBURSE_LOCK) before reimbursing
+    /// - `40056` [`ErrCode::InvalidCode`](crate::ErrCode::InvalidCode): 不合法的Code码 — \[CARD\]; the code does not exist, or it was gifted away ("invalid serial code")
+    ///
+    /// # Idempotency
+    ///
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: read the invoices with `invoice_reimburse().get_invoice_batch(..)`: all of them or none changed.
+    ///
+    /// # Notes
+    ///
+    /// - 报销方须保证在报销、锁定、解锁后及时将状态同步至微信侧，保证用户发票可以正常使用.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wechat_card::invoice_reimburse::InvoiceReimburseUpdateStatusBatchRequest;
+    /// use wechat_card::types::{InvoiceCardRef, InvoiceReimburseStatus};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechat_card::Error> {
+    /// # let sandbox = wechat_card::sandbox::Sandbox::for_example("invoice_reimburse.update_status_batch", r#"{"invoice_list":[{"card_id":"cardid_1","encrypt_code":"encrypt_code_1"},{"card_id":"cardid_2","encrypt_code":"encrypt_code_2"}],"openid":"{openid}","reimburse_status":"INVOICE_REIMBURSE_LOCK"}"#).await?;
+    /// # let client = sandbox.client()?; // `Client::new(Config::default(), credentials)` in production
+    /// let request = InvoiceReimburseUpdateStatusBatchRequest::new(
+    ///     "{openid}",
+    ///     InvoiceReimburseStatus::Lock,
+    ///     [
+    ///         InvoiceCardRef::new("cardid_1", "encrypt_code_1"),
+    ///         InvoiceCardRef::new("cardid_2", "encrypt_code_2"),
+    ///     ],
+    /// );
+    /// let reply = client.invoice_reimburse().update_status_batch(&request).await?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_status_batch(
+        &self,
+        request: &invoice_reimburse::InvoiceReimburseUpdateStatusBatchRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseUpdateStatusBatchResponse, Error> {
         self.client.send(request).await
     }
 }

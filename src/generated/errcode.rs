@@ -133,10 +133,46 @@ pub enum ErrCode {
     DateFormatError,
     /// `61501`: date range error — \[STAT\] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days (source: official return-code table)
     DateRangeError,
+    /// `72015`: 没有操作发票的权限，请检查是否已开通相应权限。 — \[INVOICE\] unauthorized create invoice (source: official text quoted by an SDK)
+    InvoiceUnauthorized,
+    /// `72017`: 发票抬头不一致 — \[INVOICE\] invalid invoice title (source: official text quoted by an SDK)
+    InvoiceTitleMismatch,
+    /// `72023`: 发票已被其他公众号锁定。一般为发票已进入后续报销流程，报销企业公众号/企业号/App锁定了发票。 — \[INVOICE\] invoice has been lock (source: official text quoted by an SDK)
+    InvoiceLockedByOther,
+    /// `72024`: 发票状态错误 — \[INVOICE\] invoice status error: e.g. reimbursing an invoice already reimbursed (source: official text quoted by an SDK)
+    InvoiceStatusError,
+    /// `72025`: wx_invoice_token 无效 — \[INVOICE\] invoice token error (source: official text quoted by an SDK)
+    InvoiceTokenInvalid,
     /// `72028`: 未设置微信支付商户信息 — \[INVOICE\] INVOICE_NEVER_SET_PAY_MCH_INFO in SDKs' tables of the 电子发票 codes: link a merchant number with set_pay_mch first (source: official text quoted by an SDK)
     InvoicePayMchNotSet,
+    /// `72029`: 未设置授权字段 — \[INVOICE\] invoice never set auth field: call set_auth_field before a type=1 authorisation page (source: official text quoted by an SDK)
+    InvoiceAuthFieldNotSet,
+    /// `72030`: mchid 无效 — \[INVOICE\] invalid mchid (source: official text quoted by an SDK)
+    InvoiceInvalidMchid,
+    /// `72031`: 参数错误。可能为请求中包括无效的参数名称或包含不通过后台校验的参数值 — \[INVOICE\] invalid params (source: official text quoted by an SDK)
+    InvoiceInvalidParams,
+    /// `72035`: 发票已经被拒绝开票。若order_id被用作参数调用过拒绝开票接口，再使用此order_id插卡机会报此错误 — \[INVOICE\] biz reject insert: the order was refused (rejectinsert) and can never be invoiced (source: official text quoted by an SDK)
+    InvoiceRejected,
+    /// `72036`: 发票正在被修改状态，请稍后再试 — \[INVOICE\] invoice is busy (source: official text quoted by an SDK)
+    InvoiceBusy,
     /// `72038`: 订单没有授权 — \[INVOICE\] INVOICE_ORDER_NEVER_AUTH in SDKs' tables of the 电子发票 codes: the user has not authorised invoicing this order (source: official text quoted by an SDK)
     InvoiceOrderNotAuthorized,
+    /// `72039`: 订单未被锁定 — \[INVOICE\] invoice must be lock first: lock (INVOICE_REIMBURSE_LOCK) before reimbursing (source: official text quoted by an SDK)
+    InvoiceNotLocked,
+    /// `72040`: Pdf 无效，请提供真实有效的 pdf — \[INVOICE\] invoice pdf error: also an unknown or expired s_media_id (3 days) (source: official text quoted by an SDK)
+    InvoicePdfInvalid,
+    /// `72042`: 发票号码和发票代码重复 — \[INVOICE\] billing_code and billing_no repeated (source: official text quoted by an SDK)
+    InvoiceNumberRepeated,
+    /// `72043`: 发票号码和发票代码错误 — \[INVOICE\] billing_code or billing_no size error (source: official text quoted by an SDK)
+    InvoiceNumberInvalid,
+    /// `72044`: 发票抬头二维码超时 — \[INVOICE\] scan text out of time: scan the user's title QR code again (source: official text quoted by an SDK)
+    InvoiceTitleQrExpired,
+    /// `73100`: 开票平台错误 — WxJava: the invoice may have been made out all the same; query it (queryinvoceinfo) before issuing again (source: official text quoted by an SDK)
+    InvoicePlatformError,
+    /// `73105`: 开票平台开票中，请使用相同的发票请求流水号重试开票 — WxJava: retry with the same fpqqlsh (source: official text quoted by an SDK)
+    InvoicePlatformIssuing,
+    /// `73107`: 发票请求流水正在被处理，请通过查询接口获取结果 — WxJava: query the result with queryinvoceinfo (source: official text quoted by an SDK)
+    InvoiceRequestProcessing,
     /// `76021`: cgi_path填错了 (cgi_path not found, please check) — \[QUOTA\]; give the API's path without host or query, starting with / (source: official return-code table)
     CgiPathNotFound,
     /// `76022`: 该接口不支持查询quota (/xxx/sns/xxx 接口，或 token 与接口所属账号类型不符) — \[QUOTA\] 注意事项 1 and 4: query an API of the token's own account kind, not /sns/ ones (source: official return-code table)
@@ -219,8 +255,26 @@ impl ErrCode {
             Self::ComponentTokenRequired => 61024,
             Self::DateFormatError => 61500,
             Self::DateRangeError => 61501,
+            Self::InvoiceUnauthorized => 72015,
+            Self::InvoiceTitleMismatch => 72017,
+            Self::InvoiceLockedByOther => 72023,
+            Self::InvoiceStatusError => 72024,
+            Self::InvoiceTokenInvalid => 72025,
             Self::InvoicePayMchNotSet => 72028,
+            Self::InvoiceAuthFieldNotSet => 72029,
+            Self::InvoiceInvalidMchid => 72030,
+            Self::InvoiceInvalidParams => 72031,
+            Self::InvoiceRejected => 72035,
+            Self::InvoiceBusy => 72036,
             Self::InvoiceOrderNotAuthorized => 72038,
+            Self::InvoiceNotLocked => 72039,
+            Self::InvoicePdfInvalid => 72040,
+            Self::InvoiceNumberRepeated => 72042,
+            Self::InvoiceNumberInvalid => 72043,
+            Self::InvoiceTitleQrExpired => 72044,
+            Self::InvoicePlatformError => 73100,
+            Self::InvoicePlatformIssuing => 73105,
+            Self::InvoiceRequestProcessing => 73107,
             Self::CgiPathNotFound => 76021,
             Self::CgiPathNotQueryable => 76022,
             Self::IpAwaitingConfirmation => 89501,
@@ -348,8 +402,50 @@ impl ErrCode {
             }
             Self::DateFormatError => Some("date format error"),
             Self::DateRangeError => Some("date range error"),
+            Self::InvoiceUnauthorized => {
+                Some(
+                    "没有操作发票的权限，请检查是否已开通相应权限。",
+                )
+            }
+            Self::InvoiceTitleMismatch => Some("发票抬头不一致"),
+            Self::InvoiceLockedByOther => {
+                Some(
+                    "发票已被其他公众号锁定。一般为发票已进入后续报销流程，报销企业公众号/企业号/App锁定了发票。",
+                )
+            }
+            Self::InvoiceStatusError => Some("发票状态错误"),
+            Self::InvoiceTokenInvalid => Some("wx_invoice_token 无效"),
             Self::InvoicePayMchNotSet => Some("未设置微信支付商户信息"),
+            Self::InvoiceAuthFieldNotSet => Some("未设置授权字段"),
+            Self::InvoiceInvalidMchid => Some("mchid 无效"),
+            Self::InvoiceInvalidParams => {
+                Some(
+                    "参数错误。可能为请求中包括无效的参数名称或包含不通过后台校验的参数值",
+                )
+            }
+            Self::InvoiceRejected => {
+                Some(
+                    "发票已经被拒绝开票。若order_id被用作参数调用过拒绝开票接口，再使用此order_id插卡机会报此错误",
+                )
+            }
+            Self::InvoiceBusy => Some("发票正在被修改状态，请稍后再试"),
             Self::InvoiceOrderNotAuthorized => Some("订单没有授权"),
+            Self::InvoiceNotLocked => Some("订单未被锁定"),
+            Self::InvoicePdfInvalid => Some("Pdf 无效，请提供真实有效的 pdf"),
+            Self::InvoiceNumberRepeated => Some("发票号码和发票代码重复"),
+            Self::InvoiceNumberInvalid => Some("发票号码和发票代码错误"),
+            Self::InvoiceTitleQrExpired => Some("发票抬头二维码超时"),
+            Self::InvoicePlatformError => Some("开票平台错误"),
+            Self::InvoicePlatformIssuing => {
+                Some(
+                    "开票平台开票中，请使用相同的发票请求流水号重试开票",
+                )
+            }
+            Self::InvoiceRequestProcessing => {
+                Some(
+                    "发票请求流水正在被处理，请通过查询接口获取结果",
+                )
+            }
             Self::CgiPathNotFound => {
                 Some("cgi_path填错了 (cgi_path not found, please check)")
             }
@@ -444,8 +540,26 @@ impl ErrCode {
             Self::ComponentTokenRequired => Some(ErrAction::FixRequest),
             Self::DateFormatError => Some(ErrAction::FixRequest),
             Self::DateRangeError => Some(ErrAction::FixRequest),
+            Self::InvoiceUnauthorized => Some(ErrAction::ContactWechat),
+            Self::InvoiceTitleMismatch => Some(ErrAction::FixRequest),
+            Self::InvoiceLockedByOther => Some(ErrAction::NeverRetry),
+            Self::InvoiceStatusError => Some(ErrAction::NeverRetry),
+            Self::InvoiceTokenInvalid => Some(ErrAction::FixRequest),
             Self::InvoicePayMchNotSet => Some(ErrAction::FixRequest),
+            Self::InvoiceAuthFieldNotSet => Some(ErrAction::FixRequest),
+            Self::InvoiceInvalidMchid => Some(ErrAction::FixRequest),
+            Self::InvoiceInvalidParams => Some(ErrAction::FixRequest),
+            Self::InvoiceRejected => Some(ErrAction::NeverRetry),
+            Self::InvoiceBusy => Some(ErrAction::RetryLater),
             Self::InvoiceOrderNotAuthorized => Some(ErrAction::NeverRetry),
+            Self::InvoiceNotLocked => Some(ErrAction::FixRequest),
+            Self::InvoicePdfInvalid => Some(ErrAction::FixRequest),
+            Self::InvoiceNumberRepeated => Some(ErrAction::NeverRetry),
+            Self::InvoiceNumberInvalid => Some(ErrAction::FixRequest),
+            Self::InvoiceTitleQrExpired => Some(ErrAction::FixRequest),
+            Self::InvoicePlatformError => Some(ErrAction::RetryLater),
+            Self::InvoicePlatformIssuing => Some(ErrAction::RetryLater),
+            Self::InvoiceRequestProcessing => Some(ErrAction::RetryLater),
             Self::CgiPathNotFound => Some(ErrAction::FixRequest),
             Self::CgiPathNotQueryable => Some(ErrAction::FixRequest),
             Self::IpAwaitingConfirmation => Some(ErrAction::ContactWechat),
@@ -637,15 +751,67 @@ impl ErrCode {
                     "[STAT] 查询时间区间需<=62天，否则报错 (global list: 日期范围错误): the statistics window is at most 62 days",
                 )
             }
+            Self::InvoiceUnauthorized => Some("[INVOICE] unauthorized create invoice"),
+            Self::InvoiceTitleMismatch => Some("[INVOICE] invalid invoice title"),
+            Self::InvoiceLockedByOther => Some("[INVOICE] invoice has been lock"),
+            Self::InvoiceStatusError => {
+                Some(
+                    "[INVOICE] invoice status error: e.g. reimbursing an invoice already reimbursed",
+                )
+            }
+            Self::InvoiceTokenInvalid => Some("[INVOICE] invoice token error"),
             Self::InvoicePayMchNotSet => {
                 Some(
                     "[INVOICE] INVOICE_NEVER_SET_PAY_MCH_INFO in SDKs' tables of the 电子发票 codes: link a merchant number with set_pay_mch first",
                 )
             }
+            Self::InvoiceAuthFieldNotSet => {
+                Some(
+                    "[INVOICE] invoice never set auth field: call set_auth_field before a type=1 authorisation page",
+                )
+            }
+            Self::InvoiceInvalidMchid => Some("[INVOICE] invalid mchid"),
+            Self::InvoiceInvalidParams => Some("[INVOICE] invalid params"),
+            Self::InvoiceRejected => {
+                Some(
+                    "[INVOICE] biz reject insert: the order was refused (rejectinsert) and can never be invoiced",
+                )
+            }
+            Self::InvoiceBusy => Some("[INVOICE] invoice is busy"),
             Self::InvoiceOrderNotAuthorized => {
                 Some(
                     "[INVOICE] INVOICE_ORDER_NEVER_AUTH in SDKs' tables of the 电子发票 codes: the user has not authorised invoicing this order",
                 )
+            }
+            Self::InvoiceNotLocked => {
+                Some(
+                    "[INVOICE] invoice must be lock first: lock (INVOICE_REIMBURSE_LOCK) before reimbursing",
+                )
+            }
+            Self::InvoicePdfInvalid => {
+                Some(
+                    "[INVOICE] invoice pdf error: also an unknown or expired s_media_id (3 days)",
+                )
+            }
+            Self::InvoiceNumberRepeated => {
+                Some("[INVOICE] billing_code and billing_no repeated")
+            }
+            Self::InvoiceNumberInvalid => {
+                Some("[INVOICE] billing_code or billing_no size error")
+            }
+            Self::InvoiceTitleQrExpired => {
+                Some(
+                    "[INVOICE] scan text out of time: scan the user's title QR code again",
+                )
+            }
+            Self::InvoicePlatformError => {
+                Some(
+                    "WxJava: the invoice may have been made out all the same; query it (queryinvoceinfo) before issuing again",
+                )
+            }
+            Self::InvoicePlatformIssuing => Some("WxJava: retry with the same fpqqlsh"),
+            Self::InvoiceRequestProcessing => {
+                Some("WxJava: query the result with queryinvoceinfo")
             }
             Self::CgiPathNotFound => {
                 Some(
@@ -736,8 +902,26 @@ impl From<i64> for ErrCode {
             61024 => Self::ComponentTokenRequired,
             61500 => Self::DateFormatError,
             61501 => Self::DateRangeError,
+            72015 => Self::InvoiceUnauthorized,
+            72017 => Self::InvoiceTitleMismatch,
+            72023 => Self::InvoiceLockedByOther,
+            72024 => Self::InvoiceStatusError,
+            72025 => Self::InvoiceTokenInvalid,
             72028 => Self::InvoicePayMchNotSet,
+            72029 => Self::InvoiceAuthFieldNotSet,
+            72030 => Self::InvoiceInvalidMchid,
+            72031 => Self::InvoiceInvalidParams,
+            72035 => Self::InvoiceRejected,
+            72036 => Self::InvoiceBusy,
             72038 => Self::InvoiceOrderNotAuthorized,
+            72039 => Self::InvoiceNotLocked,
+            72040 => Self::InvoicePdfInvalid,
+            72042 => Self::InvoiceNumberRepeated,
+            72043 => Self::InvoiceNumberInvalid,
+            72044 => Self::InvoiceTitleQrExpired,
+            73100 => Self::InvoicePlatformError,
+            73105 => Self::InvoicePlatformIssuing,
+            73107 => Self::InvoiceRequestProcessing,
             76021 => Self::CgiPathNotFound,
             76022 => Self::CgiPathNotQueryable,
             89501 => Self::IpAwaitingConfirmation,

@@ -86,6 +86,80 @@ impl ConsumeSource {
 /// The documented values of `<Status>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+pub enum InvoiceStatusPushed {
+    /// `INVOICE_REIMBURSE_INIT`
+    InvoiceReimburseInit,
+    /// `INVOICE_REIMBURSE_LOCK`
+    InvoiceReimburseLock,
+    /// `INVOICE_REIMBURSE_CLOSURE`
+    InvoiceReimburseClosure,
+    /// `INVOICE_REIMBURSE_CANCEL`
+    InvoiceReimburseCancel,
+    /// A value the docs do not list, kept as sent.
+    Unknown(String),
+}
+
+impl InvoiceStatusPushed {
+    fn from_wire(value: String) -> Self {
+        match value.as_str() {
+            "INVOICE_REIMBURSE_INIT" => InvoiceStatusPushed::InvoiceReimburseInit,
+            "INVOICE_REIMBURSE_LOCK" => InvoiceStatusPushed::InvoiceReimburseLock,
+            "INVOICE_REIMBURSE_CLOSURE" => InvoiceStatusPushed::InvoiceReimburseClosure,
+            "INVOICE_REIMBURSE_CANCEL" => InvoiceStatusPushed::InvoiceReimburseCancel,
+            _ => InvoiceStatusPushed::Unknown(value),
+        }
+    }
+
+    /// The value as WeChat writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            InvoiceStatusPushed::InvoiceReimburseInit => "INVOICE_REIMBURSE_INIT",
+            InvoiceStatusPushed::InvoiceReimburseLock => "INVOICE_REIMBURSE_LOCK",
+            InvoiceStatusPushed::InvoiceReimburseClosure => "INVOICE_REIMBURSE_CLOSURE",
+            InvoiceStatusPushed::InvoiceReimburseCancel => "INVOICE_REIMBURSE_CANCEL",
+            InvoiceStatusPushed::Unknown(value) => value,
+        }
+    }
+}
+
+/// The documented values of `<title_type>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvoiceTitleType {
+    /// `InvoiceUserTitleBusinessType`
+    InvoiceUserTitleBusinessType,
+    /// `InvoiceUserTitlePersonType`
+    InvoiceUserTitlePersonType,
+    /// A value the docs do not list, kept as sent.
+    Unknown(String),
+}
+
+impl InvoiceTitleType {
+    fn from_wire(value: String) -> Self {
+        match value.as_str() {
+            "InvoiceUserTitleBusinessType" => {
+                InvoiceTitleType::InvoiceUserTitleBusinessType
+            }
+            "InvoiceUserTitlePersonType" => InvoiceTitleType::InvoiceUserTitlePersonType,
+            _ => InvoiceTitleType::Unknown(value),
+        }
+    }
+
+    /// The value as WeChat writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            InvoiceTitleType::InvoiceUserTitleBusinessType => {
+                "InvoiceUserTitleBusinessType"
+            }
+            InvoiceTitleType::InvoiceUserTitlePersonType => "InvoiceUserTitlePersonType",
+            InvoiceTitleType::Unknown(value) => value,
+        }
+    }
+}
+
+/// The documented values of `<Status>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PayOrderStatus {
     /// `ORDER_STATUS_WAITING`
     OrderStatusWaiting,
@@ -1138,6 +1212,232 @@ impl GiftcardUserAccept {
     }
 }
 
+/// `user_authorize_invoice`: A user completed (or failed) the invoice authorisation page of an order (收取授权完成事件推送); then the platform may insert the invoice, or the seller reads the title with invoice().get_auth_data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAuthorizeInvoice {
+    /// The fields every event carries.
+    pub envelope: Envelope,
+    /// `<SuccOrderId>`: 授权成功的订单号，与失败订单号两者必显示其一.
+    pub succ_order_id: Option<String>,
+    /// `<FailOrderId>`: 授权失败的订单号，与成功订单号两者必显示其一.
+    pub fail_order_id: Option<String>,
+    /// `<AppId>`: 用户授权的appid (of the mini program or app that opened the page; empty for web).
+    pub app_id: Option<String>,
+    /// `<Source>`: 授权来源，web：公众号开票，app：app开票，wxa：小程序开票，wap：h5开票.
+    pub source: Option<String>,
+    /// Elements the spec does not describe, as (name, text).
+    pub extra: Vec<(String, String)>,
+}
+
+impl UserAuthorizeInvoice {
+    /// The wire value of `<Event>`.
+    pub const EVENT: &'static str = "user_authorize_invoice";
+    fn from_fields(mut fields: Fields) -> Result<Self, PushError> {
+        const EVENT: &str = "user_authorize_invoice";
+        let envelope = Envelope::from_fields(&mut fields)?;
+        Ok(UserAuthorizeInvoice {
+            envelope,
+            succ_order_id: fields.text(EVENT, "SuccOrderId")?,
+            fail_order_id: fields.text(EVENT, "FailOrderId")?,
+            app_id: fields.text(EVENT, "AppId")?,
+            source: fields.text(EVENT, "Source")?,
+            extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        if let Some(value) = &self.succ_order_id {
+            xml.text("SuccOrderId", value);
+        }
+        if let Some(value) = &self.fail_order_id {
+            xml.text("FailOrderId", value);
+        }
+        if let Some(value) = &self.app_id {
+            xml.text("AppId", value);
+        }
+        if let Some(value) = &self.source {
+            xml.text("Source", value);
+        }
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
+}
+
+/// `cloud_invoice_invoiceresult_event`: The result of a makeoutinvoice / clearoutinvoice request (统一开票接口-异步通知开票结果); read the invoice with invoice().query_invoice_info.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudInvoiceInvoiceresultEvent {
+    /// The fields every event carries.
+    pub envelope: Envelope,
+    /// `<fpqqlsh>`: 发票请求流水号.
+    pub fpqqlsh: String,
+    /// `<status>`: 开票状态码 (the example's 100 for an invoice made out; the page names no other value).
+    pub status: i64,
+    /// `<nsrsbh>`: 纳税人识别码.
+    pub nsrsbh: String,
+    /// Elements the spec does not describe, as (name, text).
+    pub extra: Vec<(String, String)>,
+}
+
+impl CloudInvoiceInvoiceresultEvent {
+    /// The wire value of `<Event>`.
+    pub const EVENT: &'static str = "cloud_invoice_invoiceresult_event";
+    fn from_fields(mut fields: Fields) -> Result<Self, PushError> {
+        const EVENT: &str = "cloud_invoice_invoiceresult_event";
+        let envelope = Envelope::from_fields(&mut fields)?;
+        Ok(CloudInvoiceInvoiceresultEvent {
+            envelope,
+            fpqqlsh: fields.string(EVENT, "fpqqlsh")?,
+            status: fields
+                .integer(EVENT, "status")?
+                .ok_or_else(|| crate::push::missing(EVENT, "status"))?,
+            nsrsbh: fields.string(EVENT, "nsrsbh")?,
+            extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("fpqqlsh", &self.fpqqlsh);
+        xml.integer("status", self.status);
+        xml.text("nsrsbh", &self.nsrsbh);
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
+}
+
+/// `update_invoice_status`: An invoice in a user's card package changed status (发票状态更新事件推送): locked, unlocked, reimbursed or red-flushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateInvoiceStatus {
+    /// The fields every event carries.
+    pub envelope: Envelope,
+    /// `<Status>`: 发票报销状态 (发票报销状态一览表).
+    pub status: InvoiceStatusPushed,
+    /// `<CardId>`: 发票 card_id.
+    pub card_id: String,
+    /// `<Code>`: 发票 code.
+    pub code: String,
+    /// Elements the spec does not describe, as (name, text).
+    pub extra: Vec<(String, String)>,
+}
+
+impl UpdateInvoiceStatus {
+    /// The wire value of `<Event>`.
+    pub const EVENT: &'static str = "update_invoice_status";
+    fn from_fields(mut fields: Fields) -> Result<Self, PushError> {
+        const EVENT: &str = "update_invoice_status";
+        let envelope = Envelope::from_fields(&mut fields)?;
+        Ok(UpdateInvoiceStatus {
+            envelope,
+            status: InvoiceStatusPushed::from_wire(fields.string(EVENT, "Status")?),
+            card_id: fields.string(EVENT, "CardId")?,
+            code: fields.string(EVENT, "Code")?,
+            extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("Status", self.status.as_str());
+        xml.text("CardId", &self.card_id);
+        xml.text("Code", &self.code);
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
+}
+
+/// `submit_invoice_title`: A user picked a title on the seller's title QR page (invoice().get_select_title_url) and submitted it (接收用户提交的抬头).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitInvoiceTitle {
+    /// The fields every event carries.
+    pub envelope: Envelope,
+    /// `<title>`: 抬头.
+    pub title: String,
+    /// `<tax_no>`: 税号.
+    pub tax_no: Option<String>,
+    /// `<addr>`: 地址.
+    pub addr: Option<String>,
+    /// `<phone>`: 电话.
+    pub phone: Option<String>,
+    /// `<bank_type>`: 银行类型.
+    pub bank_type: Option<String>,
+    /// `<bank_no>`: 银行号码.
+    pub bank_no: Option<String>,
+    /// `<attach>`: 附加字段 (get_select_title_url's attach).
+    pub attach: Option<String>,
+    /// `<title_type>`: 抬头类型: InvoiceUserTitleBusinessType 单位, InvoiceUserTitlePersonType 个人.
+    pub title_type: InvoiceTitleType,
+    /// Elements the spec does not describe, as (name, text).
+    pub extra: Vec<(String, String)>,
+}
+
+impl SubmitInvoiceTitle {
+    /// The wire value of `<Event>`.
+    pub const EVENT: &'static str = "submit_invoice_title";
+    fn from_fields(mut fields: Fields) -> Result<Self, PushError> {
+        const EVENT: &str = "submit_invoice_title";
+        let envelope = Envelope::from_fields(&mut fields)?;
+        Ok(SubmitInvoiceTitle {
+            envelope,
+            title: fields.string(EVENT, "title")?,
+            tax_no: fields.text(EVENT, "tax_no")?,
+            addr: fields.text(EVENT, "addr")?,
+            phone: fields.text(EVENT, "phone")?,
+            bank_type: fields.text(EVENT, "bank_type")?,
+            bank_no: fields.text(EVENT, "bank_no")?,
+            attach: fields.text(EVENT, "attach")?,
+            title_type: InvoiceTitleType::from_wire(fields.string(EVENT, "title_type")?),
+            extra: fields.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        })
+    }
+
+    /// The event as WeChat pushes it, in plain XML: the envelope, the fields in
+    /// the spec's order, then `extra`.
+    pub fn to_xml(&self) -> String {
+        let mut xml = XmlWriter::new();
+        self.envelope.write(&mut xml);
+        xml.text("title", &self.title);
+        if let Some(value) = &self.tax_no {
+            xml.text("tax_no", value);
+        }
+        if let Some(value) = &self.addr {
+            xml.text("addr", value);
+        }
+        if let Some(value) = &self.phone {
+            xml.text("phone", value);
+        }
+        if let Some(value) = &self.bank_type {
+            xml.text("bank_type", value);
+        }
+        if let Some(value) = &self.bank_no {
+            xml.text("bank_no", value);
+        }
+        if let Some(value) = &self.attach {
+            xml.text("attach", value);
+        }
+        xml.text("title_type", self.title_type.as_str());
+        for (name, value) in &self.extra {
+            xml.text(name, value);
+        }
+        xml.finish()
+    }
+}
+
 /// An event this crate does not type (another card event, or not a card event):
 /// kept whole rather than refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1186,6 +1486,14 @@ pub enum CardEvent {
     GiftcardSendToFriend(GiftcardSendToFriend),
     /// `giftcard_user_accept`: A friend accepted gift cards sent to them (用户领取礼品卡成功).
     GiftcardUserAccept(GiftcardUserAccept),
+    /// `user_authorize_invoice`: A user completed (or failed) the invoice authorisation page of an order (收取授权完成事件推送); then the platform may insert the invoice, or the seller reads the title with invoice().get_auth_data.
+    UserAuthorizeInvoice(UserAuthorizeInvoice),
+    /// `cloud_invoice_invoiceresult_event`: The result of a makeoutinvoice / clearoutinvoice request (统一开票接口-异步通知开票结果); read the invoice with invoice().query_invoice_info.
+    CloudInvoiceInvoiceresultEvent(CloudInvoiceInvoiceresultEvent),
+    /// `update_invoice_status`: An invoice in a user's card package changed status (发票状态更新事件推送): locked, unlocked, reimbursed or red-flushed.
+    UpdateInvoiceStatus(UpdateInvoiceStatus),
+    /// `submit_invoice_title`: A user picked a title on the seller's title QR page (invoice().get_select_title_url) and submitted it (接收用户提交的抬头).
+    SubmitInvoiceTitle(SubmitInvoiceTitle),
     /// Any other event, kept as XML.
     Unknown(UnknownEvent),
 }
@@ -1273,6 +1581,34 @@ impl CardEvent {
                     ),
                 )
             }
+            "user_authorize_invoice" => {
+                Some(
+                    CardEvent::UserAuthorizeInvoice(
+                        UserAuthorizeInvoice::from_fields(fields)?,
+                    ),
+                )
+            }
+            "cloud_invoice_invoiceresult_event" => {
+                Some(
+                    CardEvent::CloudInvoiceInvoiceresultEvent(
+                        CloudInvoiceInvoiceresultEvent::from_fields(fields)?,
+                    ),
+                )
+            }
+            "update_invoice_status" => {
+                Some(
+                    CardEvent::UpdateInvoiceStatus(
+                        UpdateInvoiceStatus::from_fields(fields)?,
+                    ),
+                )
+            }
+            "submit_invoice_title" => {
+                Some(
+                    CardEvent::SubmitInvoiceTitle(
+                        SubmitInvoiceTitle::from_fields(fields)?,
+                    ),
+                )
+            }
             _ => None,
         };
         Ok(
@@ -1310,6 +1646,10 @@ impl CardEvent {
                 CardEvent::GiftcardPayDone(e) => &e.envelope,
                 CardEvent::GiftcardSendToFriend(e) => &e.envelope,
                 CardEvent::GiftcardUserAccept(e) => &e.envelope,
+                CardEvent::UserAuthorizeInvoice(e) => &e.envelope,
+                CardEvent::CloudInvoiceInvoiceresultEvent(e) => &e.envelope,
+                CardEvent::UpdateInvoiceStatus(e) => &e.envelope,
+                CardEvent::SubmitInvoiceTitle(e) => &e.envelope,
                 CardEvent::Unknown(_) => return None,
             },
         )
@@ -1335,6 +1675,10 @@ impl CardEvent {
             CardEvent::GiftcardPayDone(e) => &e.extra,
             CardEvent::GiftcardSendToFriend(e) => &e.extra,
             CardEvent::GiftcardUserAccept(e) => &e.extra,
+            CardEvent::UserAuthorizeInvoice(e) => &e.extra,
+            CardEvent::CloudInvoiceInvoiceresultEvent(e) => &e.extra,
+            CardEvent::UpdateInvoiceStatus(e) => &e.extra,
+            CardEvent::SubmitInvoiceTitle(e) => &e.extra,
             CardEvent::Unknown(_) => &[],
         }
     }
@@ -1360,6 +1704,10 @@ impl CardEvent {
             CardEvent::GiftcardPayDone(e) => e.to_xml(),
             CardEvent::GiftcardSendToFriend(e) => e.to_xml(),
             CardEvent::GiftcardUserAccept(e) => e.to_xml(),
+            CardEvent::UserAuthorizeInvoice(e) => e.to_xml(),
+            CardEvent::CloudInvoiceInvoiceresultEvent(e) => e.to_xml(),
+            CardEvent::UpdateInvoiceStatus(e) => e.to_xml(),
+            CardEvent::SubmitInvoiceTitle(e) => e.to_xml(),
             CardEvent::Unknown(e) => e.xml.clone(),
         }
     }

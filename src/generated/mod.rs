@@ -22,8 +22,12 @@ pub mod distribute;
 pub mod general_card;
 /// Gift cards — shelves, merchant numbers, orders and refunds (`spec/api/gift_card.yaml`).
 pub mod gift_card;
-/// Invoicing — the invoicing platform, the authorisation page, what users authorised (`spec/api/invoice.yaml`).
+/// Electronic invoices, the seller — authorisation page, unified invoicing, settings, quick titles (`spec/api/invoice.yaml`).
 pub mod invoice;
+/// Electronic invoices, the invoicing platform — templates, PDFs, invoices into the card package (`spec/api/invoice_platform.yaml`).
+pub mod invoice_platform;
+/// Electronic invoices, the reimburser — read, lock, unlock and reimburse a user's invoices (`spec/api/invoice_reimburse.yaml`).
+pub mod invoice_reimburse;
 /// Member cards — activation, activation form, member info, points and balance (`spec/api/member_card.yaml`).
 pub mod member_card;
 /// Card messages — send a card in a mass, preview or customer-service message (msgtype wxcard only) (`spec/api/message.yaml`).
@@ -54,14 +58,16 @@ pub mod exports {
     pub use super::types;
     pub use super::{
         basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
-        member_card, message, pay_gift, quota, store_wxa, sub_merchant, ticket, token,
+        invoice_platform, invoice_reimburse, member_card, message, pay_gift, quota,
+        store_wxa, sub_merchant, ticket, token,
     };
 
     #[cfg(feature = "async")]
     pub use super::client::{
         BasicHandler, CardHandler, CodeHandler, CoinHandler, DatacubeHandler,
         DistributeHandler, GeneralCardHandler, GiftCardHandler, InvoiceHandler,
-        MemberCardHandler, MessageHandler, PayGiftHandler, QuotaHandler, StoreWxaHandler,
+        InvoicePlatformHandler, InvoiceReimburseHandler, MemberCardHandler,
+        MessageHandler, PayGiftHandler, QuotaHandler, StoreWxaHandler,
         SubMerchantHandler, TicketHandler, TokenHandler,
     };
 }

@@ -5,7 +5,8 @@
 
 use crate::{
     basic, card, code, coin, datacube, distribute, general_card, gift_card, invoice,
-    member_card, message, pay_gift, quota, store_wxa, sub_merchant, ticket, token, Binary,
+    invoice_platform, invoice_reimburse, member_card, message, pay_gift, quota,
+    store_wxa, sub_merchant, ticket, token, Binary,
 };
 use crate::endpoint::Method;
 use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_binary};
@@ -13,7 +14,7 @@ use crate::sandbox::runtime::{Call, Context, Failure, Kind, Reply, run, run_bina
 /// The operations the sandbox implements: every endpoint of the spec, one trait
 /// per group. Each gets a request already authenticated and checked against the
 /// spec's rules.
-pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + GiftCardOperations + InvoiceOperations + MemberCardOperations + MessageOperations + PayGiftOperations + QuotaOperations + StoreWxaOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
+pub trait Operations: BasicOperations + CardOperations + CodeOperations + CoinOperations + DatacubeOperations + DistributeOperations + GeneralCardOperations + GiftCardOperations + InvoiceOperations + InvoicePlatformOperations + InvoiceReimburseOperations + MemberCardOperations + MessageOperations + PayGiftOperations + QuotaOperations + StoreWxaOperations + SubMerchantOperations + TicketOperations + TokenOperations + Send + Sync + 'static {}
 /// The `basic` endpoints: Basics — card colours, open categories and logo upload.
 pub trait BasicOperations {
     /// `basic.colors` (`Get /card/getcolors`): 获取颜色列表 — the colour names a card's `base_info.color` may take
@@ -301,7 +302,7 @@ pub trait GiftCardOperations {
     ) -> Result<gift_card::GiftCardOrderRefundResponse, Failure>;
 }
 
-/// The `invoice` endpoints: Invoicing — the invoicing platform, the authorisation page, what users authorised.
+/// The `invoice` endpoints: Electronic invoices, the seller — authorisation page, unified invoicing, settings, quick titles.
 pub trait InvoiceOperations {
     /// `invoice.set_pay_mch` (`Post /card/invoice/setbizattr`): 关联商户号与开票平台 — link a WeChat Pay merchant number to an invoicing platform
     fn invoice_set_pay_mch(
@@ -328,6 +329,114 @@ pub trait InvoiceOperations {
         &self,
         request: invoice::InvoiceGetAuthDataRequest,
     ) -> Result<invoice::InvoiceGetAuthDataResponse, Failure>;
+    /// `invoice.set_contact` (`Post /card/invoice/setbizattr`): 设置商户联系方式 — the seller's phone and invoicing timeout, needed before getauthurl
+    fn invoice_set_contact(
+        &self,
+        request: invoice::InvoiceSetContactRequest,
+    ) -> Result<invoice::InvoiceSetContactResponse, Failure>;
+    /// `invoice.get_contact` (`Post /card/invoice/setbizattr`): 查询商户联系方式 — the seller's contact as set
+    fn invoice_get_contact(
+        &self,
+        request: invoice::InvoiceGetContactRequest,
+    ) -> Result<invoice::InvoiceGetContactResponse, Failure>;
+    /// `invoice.get_auth_url` (`Post /card/invoice/getauthurl`): 获取授权页链接 — the link of the page where the user authorises invoicing an order
+    fn invoice_get_auth_url(
+        &self,
+        request: invoice::InvoiceGetAuthUrlRequest,
+    ) -> Result<invoice::InvoiceGetAuthUrlResponse, Failure>;
+    /// `invoice.reject_insert` (`Post /card/invoice/rejectinsert`): 拒绝开票 — refuse to invoice an order the user authorised, and tell them why
+    fn invoice_reject_insert(
+        &self,
+        request: invoice::InvoiceRejectInsertRequest,
+    ) -> Result<invoice::InvoiceRejectInsertResponse, Failure>;
+    /// `invoice.make_out_invoice` (`Post /card/invoice/makeoutinvoice`): 统一开票接口-开具蓝票 — have the invoicing platform make out an invoice for an authorised order
+    fn invoice_make_out_invoice(
+        &self,
+        request: invoice::InvoiceMakeOutInvoiceRequest,
+    ) -> Result<invoice::InvoiceMakeOutInvoiceResponse, Failure>;
+    /// `invoice.clear_out_invoice` (`Post /card/invoice/clearoutinvoice`): 统一开票接口-发票冲红 — red-flush (cancel) an invoice made out through makeoutinvoice
+    fn invoice_clear_out_invoice(
+        &self,
+        request: invoice::InvoiceClearOutInvoiceRequest,
+    ) -> Result<invoice::InvoiceClearOutInvoiceResponse, Failure>;
+    /// `invoice.query_invoice_info` (`Post /card/invoice/queryinvoceinfo`): 统一开票接口-查询已开发票 — an invoice made out through makeoutinvoice (path queryinvoceinfo, sic)
+    fn invoice_query_invoice_info(
+        &self,
+        request: invoice::InvoiceQueryInvoiceInfoRequest,
+    ) -> Result<invoice::InvoiceQueryInvoiceInfoResponse, Failure>;
+    /// `invoice.get_user_title_url` (`Post /card/invoice/biz/getusertitleurl`): 获取添加发票链接 — a link that saves a title into the user's WeChat (快速开具)
+    fn invoice_get_user_title_url(
+        &self,
+        request: invoice::InvoiceGetUserTitleUrlRequest,
+    ) -> Result<invoice::InvoiceGetUserTitleUrlResponse, Failure>;
+    /// `invoice.get_select_title_url` (`Post /card/invoice/biz/getselecttitleurl`): 获取商户专属开票链接 — the seller's QR link where users pick a title and send it (快速开具)
+    fn invoice_get_select_title_url(
+        &self,
+        request: invoice::InvoiceGetSelectTitleUrlRequest,
+    ) -> Result<invoice::InvoiceGetSelectTitleUrlResponse, Failure>;
+    /// `invoice.scan_title` (`Post /card/invoice/scantitle`): 根据扫描码，获取用户发票抬头 — the title behind a user's title QR code (快速开具)
+    fn invoice_scan_title(
+        &self,
+        request: invoice::InvoiceScanTitleRequest,
+    ) -> Result<invoice::InvoiceScanTitleResponse, Failure>;
+}
+
+/// The `invoice_platform` endpoints: Electronic invoices, the invoicing platform — templates, PDFs, invoices into the card package.
+pub trait InvoicePlatformOperations {
+    /// `invoice_platform.set_url` (`Post /card/invoice/seturl`): 获取自身的开票平台识别码 — the platform's authorisation link, whose s_pappid identifies it
+    fn invoice_platform_set_url(
+        &self,
+        request: invoice_platform::InvoicePlatformSetUrlRequest,
+    ) -> Result<invoice_platform::InvoicePlatformSetUrlResponse, Failure>;
+    /// `invoice_platform.create_card` (`Post /card/invoice/platform/createcard`): 创建发票卡券模板 — an invoice card template, to insert invoices with
+    fn invoice_platform_create_card(
+        &self,
+        request: invoice_platform::InvoicePlatformCreateCardRequest,
+    ) -> Result<invoice_platform::InvoicePlatformCreateCardResponse, Failure>;
+    /// `invoice_platform.set_pdf` (`Post /card/invoice/platform/setpdf`): 上传PDF — upload an invoice PDF (multipart part `pdf`) and get its s_media_id
+    fn invoice_platform_set_pdf(
+        &self,
+        request: invoice_platform::InvoicePlatformSetPdfRequest,
+    ) -> Result<invoice_platform::InvoicePlatformSetPdfResponse, Failure>;
+    /// `invoice_platform.get_pdf` (`Post /card/invoice/platform/getpdf`): 查询已上传的PDF文件 — a short-lived URL of an uploaded PDF
+    fn invoice_platform_get_pdf(
+        &self,
+        request: invoice_platform::InvoicePlatformGetPdfRequest,
+    ) -> Result<invoice_platform::InvoicePlatformGetPdfResponse, Failure>;
+    /// `invoice_platform.insert` (`Post /card/invoice/insert`): 将电子发票卡券插入用户卡包 — put an invoice into the card package of the user who authorised the order
+    fn invoice_platform_insert(
+        &self,
+        request: invoice_platform::InvoicePlatformInsertRequest,
+    ) -> Result<invoice_platform::InvoicePlatformInsertResponse, Failure>;
+    /// `invoice_platform.update_status` (`Post /card/invoice/platform/updatestatus`): 更新发票卡券状态 — the platform updates an invoice in the card package (冲红 → CANCEL)
+    fn invoice_platform_update_status(
+        &self,
+        request: invoice_platform::InvoicePlatformUpdateStatusRequest,
+    ) -> Result<invoice_platform::InvoicePlatformUpdateStatusResponse, Failure>;
+}
+
+/// The `invoice_reimburse` endpoints: Electronic invoices, the reimburser — read, lock, unlock and reimburse a user's invoices.
+pub trait InvoiceReimburseOperations {
+    /// `invoice_reimburse.get_invoice_info` (`Post /card/invoice/reimburse/getinvoiceinfo`): 查询报销发票信息 — an invoice's structured content and PDF URL
+    fn invoice_reimburse_get_invoice_info(
+        &self,
+        request: invoice_reimburse::InvoiceReimburseGetInvoiceInfoRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseGetInvoiceInfoResponse, Failure>;
+    /// `invoice_reimburse.get_invoice_batch` (`Post /card/invoice/reimburse/getinvoicebatch`): 批量查询报销发票信息 — several invoices at once
+    fn invoice_reimburse_get_invoice_batch(
+        &self,
+        request: invoice_reimburse::InvoiceReimburseGetInvoiceBatchRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseGetInvoiceBatchResponse, Failure>;
+    /// `invoice_reimburse.update_invoice_status` (`Post /card/invoice/reimburse/updateinvoicestatus`): 报销方更新发票状态 — lock, unlock or reimburse one invoice
+    fn invoice_reimburse_update_invoice_status(
+        &self,
+        request: invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusResponse, Failure>;
+    /// `invoice_reimburse.update_status_batch` (`Post /card/invoice/reimburse/updatestatusbatch`): 报销方批量更新发票状态 — lock, unlock or reimburse several invoices of one user, all or none
+    fn invoice_reimburse_update_status_batch(
+        &self,
+        request: invoice_reimburse::InvoiceReimburseUpdateStatusBatchRequest,
+    ) -> Result<invoice_reimburse::InvoiceReimburseUpdateStatusBatchResponse, Failure>;
 }
 
 /// The `member_card` endpoints: Member cards — activation, activation form, member info, points and balance.
@@ -584,6 +693,50 @@ pub(crate) const ROUTES: &[(Method, &str, &str)] = &[
         "invoice.get_auth_field",
     ),
     (Method::Post, "/card/invoice/getauthdata", "invoice.get_auth_data"),
+    (Method::Post, "/card/invoice/setbizattr?action=set_contact", "invoice.set_contact"),
+    (Method::Post, "/card/invoice/setbizattr?action=get_contact", "invoice.get_contact"),
+    (Method::Post, "/card/invoice/getauthurl", "invoice.get_auth_url"),
+    (Method::Post, "/card/invoice/rejectinsert", "invoice.reject_insert"),
+    (Method::Post, "/card/invoice/makeoutinvoice", "invoice.make_out_invoice"),
+    (Method::Post, "/card/invoice/clearoutinvoice", "invoice.clear_out_invoice"),
+    (Method::Post, "/card/invoice/queryinvoceinfo", "invoice.query_invoice_info"),
+    (Method::Post, "/card/invoice/biz/getusertitleurl", "invoice.get_user_title_url"),
+    (
+        Method::Post,
+        "/card/invoice/biz/getselecttitleurl",
+        "invoice.get_select_title_url",
+    ),
+    (Method::Post, "/card/invoice/scantitle", "invoice.scan_title"),
+    (Method::Post, "/card/invoice/seturl", "invoice_platform.set_url"),
+    (Method::Post, "/card/invoice/platform/createcard", "invoice_platform.create_card"),
+    (Method::Post, "/card/invoice/platform/setpdf", "invoice_platform.set_pdf"),
+    (Method::Post, "/card/invoice/platform/getpdf", "invoice_platform.get_pdf"),
+    (Method::Post, "/card/invoice/insert", "invoice_platform.insert"),
+    (
+        Method::Post,
+        "/card/invoice/platform/updatestatus",
+        "invoice_platform.update_status",
+    ),
+    (
+        Method::Post,
+        "/card/invoice/reimburse/getinvoiceinfo",
+        "invoice_reimburse.get_invoice_info",
+    ),
+    (
+        Method::Post,
+        "/card/invoice/reimburse/getinvoicebatch",
+        "invoice_reimburse.get_invoice_batch",
+    ),
+    (
+        Method::Post,
+        "/card/invoice/reimburse/updateinvoicestatus",
+        "invoice_reimburse.update_invoice_status",
+    ),
+    (
+        Method::Post,
+        "/card/invoice/reimburse/updatestatusbatch",
+        "invoice_reimburse.update_status_batch",
+    ),
     (Method::Post, "/card/membercard/activate", "member_card.activate"),
     (
         Method::Post,
@@ -1198,6 +1351,232 @@ pub(crate) async fn dispatch<O: Operations>(
                     &[],
                     |r: invoice::InvoiceGetAuthDataRequest| {
                         operations.invoice_get_auth_data(r)
+                    },
+                )
+                .await
+        }
+        (
+            Method::Post,
+            "/card/invoice/setbizattr",
+        ) if call.has_query(&[("action", "set_contact")]) => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceSetContactRequest| {
+                        operations.invoice_set_contact(r)
+                    },
+                )
+                .await
+        }
+        (
+            Method::Post,
+            "/card/invoice/setbizattr",
+        ) if call.has_query(&[("action", "get_contact")]) => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceGetContactRequest| {
+                        operations.invoice_get_contact(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/getauthurl") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceGetAuthUrlRequest| {
+                        operations.invoice_get_auth_url(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/rejectinsert") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceRejectInsertRequest| {
+                        operations.invoice_reject_insert(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/makeoutinvoice") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceMakeOutInvoiceRequest| {
+                        operations.invoice_make_out_invoice(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/clearoutinvoice") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceClearOutInvoiceRequest| {
+                        operations.invoice_clear_out_invoice(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/queryinvoceinfo") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceQueryInvoiceInfoRequest| {
+                        operations.invoice_query_invoice_info(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/biz/getusertitleurl") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceGetUserTitleUrlRequest| {
+                        operations.invoice_get_user_title_url(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/biz/getselecttitleurl") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceGetSelectTitleUrlRequest| {
+                        operations.invoice_get_select_title_url(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/scantitle") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice::InvoiceScanTitleRequest| {
+                        operations.invoice_scan_title(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/seturl") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice_platform::InvoicePlatformSetUrlRequest| {
+                        operations.invoice_platform_set_url(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/platform/createcard") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice_platform::InvoicePlatformCreateCardRequest| {
+                        operations.invoice_platform_create_card(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/platform/setpdf") => {
+            run(
+                    context,
+                    call,
+                    &[("pdf", Kind::File)],
+                    |r: invoice_platform::InvoicePlatformSetPdfRequest| {
+                        operations.invoice_platform_set_pdf(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/platform/getpdf") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice_platform::InvoicePlatformGetPdfRequest| {
+                        operations.invoice_platform_get_pdf(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/insert") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice_platform::InvoicePlatformInsertRequest| {
+                        operations.invoice_platform_insert(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/platform/updatestatus") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice_platform::InvoicePlatformUpdateStatusRequest| {
+                        operations.invoice_platform_update_status(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/reimburse/getinvoiceinfo") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice_reimburse::InvoiceReimburseGetInvoiceInfoRequest| {
+                        operations.invoice_reimburse_get_invoice_info(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/reimburse/getinvoicebatch") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice_reimburse::InvoiceReimburseGetInvoiceBatchRequest| {
+                        operations.invoice_reimburse_get_invoice_batch(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/reimburse/updateinvoicestatus") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusRequest| {
+                        operations.invoice_reimburse_update_invoice_status(r)
+                    },
+                )
+                .await
+        }
+        (Method::Post, "/card/invoice/reimburse/updatestatusbatch") => {
+            run(
+                    context,
+                    call,
+                    &[],
+                    |r: invoice_reimburse::InvoiceReimburseUpdateStatusBatchRequest| {
+                        operations.invoice_reimburse_update_status_batch(r)
                     },
                 )
                 .await

@@ -216,3 +216,85 @@ pub(super) fn gift_card_accepted(
         extra: Vec::new(),
     })
 }
+
+/// `user_authorize_invoice`, from the user who authorised (or not) the order.
+pub(super) fn invoice_authorized(
+    envelope: Envelope,
+    order_id: &str,
+    authorised: bool,
+    source: &str,
+) -> CardEvent {
+    let (succ, fail) = if authorised {
+        (order_id, "")
+    } else {
+        ("", order_id)
+    };
+    CardEvent::UserAuthorizeInvoice(UserAuthorizeInvoice {
+        envelope: named(envelope, UserAuthorizeInvoice::EVENT),
+        succ_order_id: Some(succ.into()),
+        fail_order_id: Some(fail.into()),
+        app_id: Some(String::new()),
+        source: Some(source.into()),
+        extra: Vec::new(),
+    })
+}
+
+/// `cloud_invoice_invoiceresult_event`: a makeoutinvoice or clearoutinvoice request was
+/// carried out (status 100, the documented example's).
+pub(super) fn invoice_made_out(envelope: Envelope, fpqqlsh: &str, nsrsbh: &str) -> CardEvent {
+    CardEvent::CloudInvoiceInvoiceresultEvent(CloudInvoiceInvoiceresultEvent {
+        envelope: named(envelope, CloudInvoiceInvoiceresultEvent::EVENT),
+        fpqqlsh: fpqqlsh.into(),
+        status: 100,
+        nsrsbh: nsrsbh.into(),
+        extra: Vec::new(),
+    })
+}
+
+/// `update_invoice_status`, from the invoice's holder.
+pub(super) fn invoice_status(
+    envelope: Envelope,
+    card_id: &str,
+    code: &str,
+    status: &crate::types::InvoiceReimburseStatus,
+) -> CardEvent {
+    use crate::types::InvoiceReimburseStatus as S;
+    let status = match status {
+        S::Init => InvoiceStatusPushed::InvoiceReimburseInit,
+        S::Lock => InvoiceStatusPushed::InvoiceReimburseLock,
+        S::Closure => InvoiceStatusPushed::InvoiceReimburseClosure,
+        S::Cancel => InvoiceStatusPushed::InvoiceReimburseCancel,
+        S::Unknown(other) => InvoiceStatusPushed::Unknown(other.clone()),
+    };
+    CardEvent::UpdateInvoiceStatus(UpdateInvoiceStatus {
+        envelope: named(envelope, UpdateInvoiceStatus::EVENT),
+        status,
+        card_id: card_id.into(),
+        code: code.into(),
+        extra: Vec::new(),
+    })
+}
+
+/// `submit_invoice_title`, from the user who submitted the title.
+pub(super) fn invoice_title_submitted(
+    envelope: Envelope,
+    title: &crate::invoice::InvoiceScanTitleResponse,
+    attach: Option<&str>,
+) -> CardEvent {
+    let title_type = match title.title_type {
+        Some(0) => InvoiceTitleType::InvoiceUserTitleBusinessType,
+        _ => InvoiceTitleType::InvoiceUserTitlePersonType,
+    };
+    CardEvent::SubmitInvoiceTitle(SubmitInvoiceTitle {
+        envelope: named(envelope, SubmitInvoiceTitle::EVENT),
+        title: title.title.clone().unwrap_or_default(),
+        tax_no: Some(title.tax_no.clone().unwrap_or_default()),
+        addr: Some(title.addr.clone().unwrap_or_default()),
+        phone: Some(title.phone.clone().unwrap_or_default()),
+        bank_type: Some(title.bank_type.clone().unwrap_or_default()),
+        bank_no: Some(title.bank_no.clone().unwrap_or_default()),
+        attach: Some(attach.unwrap_or_default().into()),
+        title_type,
+        extra: Vec::new(),
+    })
+}

@@ -3,13 +3,14 @@
 //! examples start one of these in their hidden setup lines).
 
 use super::world::{
-    EventKind, GiftCardSeed, PastEvents, Profile, Seed, SeedRule, free_coupon_type, member_answers,
+    EventKind, GiftCardSeed, InvoiceSeed, PastEvents, Profile, SEEDED_HOLDER, Seed,
+    SeedInvoiceCard, SeedRule, free_coupon_type, invoice_status_before, member_answers,
 };
 use super::{Sandbox, SandboxBuilder};
 use crate::Error;
 use crate::types::{
-    Card, CoinOrder, CommonFieldValue, InvoicePayMchInfo, MemberFormInfo, SubMerchant,
-    UserFormInfoFlag,
+    Card, CoinOrder, CommonFieldValue, InvoiceContact, InvoiceDetail, InvoicePayMchInfo,
+    InvoiceReimburseStatus, MemberFormInfo, SubMerchant, UserFormInfoFlag,
 };
 use crate::validate::parse_date;
 use serde::de::DeserializeOwned;
@@ -157,6 +158,7 @@ fn seed_for(endpoint: &str, request: &Value, reply: &Value) -> Seed {
         _ => seed_merchant_records(endpoint, request, reply, &mut seed),
     }
     seed_gift_cards(endpoint, request, reply, &mut seed.gift_cards);
+    seed_invoices(endpoint, request, reply, &mut seed.invoices);
     seed_shown(endpoint, request, reply, &mut seed);
     seed
 }
@@ -247,6 +249,146 @@ fn seed_gift_cards(endpoint: &str, request: &Value, reply: &Value, seed: &mut Gi
             let shown = reply.get("user_auth_info").and_then(decode);
             if let (Some(s_pappid), Some(order_id)) = (text("s_pappid"), text("order_id")) {
                 seed.authorizations.push((s_pappid, order_id, shown));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The invoice records an example names: its orders authorised, its templates, PDFs and
+/// invoices in place (as its reply shows them, if it does), its seller's settings.
+fn seed_invoices(endpoint: &str, request: &Value, reply: &Value, seed: &mut InvoiceSeed) {
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let status = |v: &Value| {
+        let to = v
+            .get("reimburse_status")
+            .and_then(decode::<InvoiceReimburseStatus>);
+        to.map(|to| invoice_status_before(&to))
+    };
+    // A reply's own fields, without errcode and errmsg.
+    let shown = |v: &Value| -> Value {
+        let mut v = v.clone();
+        if let Some(map) = v.as_object_mut() {
+            map.remove("errcode");
+            map.remove("errmsg");
+        }
+        v
+    };
+    match endpoint {
+        "invoice.get_contact" => seed.contact = reply.get("contact").and_then(decode),
+        "invoice.get_auth_url" => {
+            seed.contact = Some(InvoiceContact::new("020-00000000", 3600));
+            seed.platforms.extend(text(request, "s_pappid"));
+            seed.auth_field = request.get("type").and_then(Value::as_i64) == Some(1);
+        }
+        "invoice.reject_insert" => {
+            if let Some(order_id) = text(request, "order_id") {
+                let s_pappid = text(request, "s_pappid");
+                seed.orders
+                    .push((s_pappid, order_id, SEEDED_HOLDER.to_owned()));
+            }
+        }
+        "invoice.make_out_invoice" => {
+            let info = request.get("invoiceinfo").unwrap_or(&Value::Null);
+            if let Some(ddh) = text(info, "ddh") {
+                let openid = text(info, "wxopenid").unwrap_or_else(|| SEEDED_HOLDER.to_owned());
+                seed.orders.push((None, ddh, openid));
+            }
+        }
+        "invoice.clear_out_invoice" => {
+            let info = request.get("invoiceinfo").unwrap_or(&Value::Null);
+            if let (Some(nsrsbh), Some(fpdm), Some(fphm)) = (
+                text(info, "nsrsbh"),
+                text(info, "yfpdm"),
+                text(info, "yfphm"),
+            ) {
+                let detail = InvoiceDetail {
+                    fpqqlsh: Some(format!("sandboxblue{fphm}")),
+                    fpdm: Some(fpdm),
+                    fphm: Some(fphm.clone()),
+                    ..Default::default()
+                };
+                seed.made_out
+                    .push((format!("sandboxblue{fphm}"), nsrsbh, detail));
+            }
+        }
+        "invoice.query_invoice_info" => {
+            if let (Some(fpqqlsh), Some(nsrsbh)) =
+                (text(request, "fpqqlsh"), text(request, "nsrsbh"))
+            {
+                let detail = reply
+                    .get("invoicedetail")
+                    .and_then(decode)
+                    .unwrap_or_default();
+                seed.made_out.push((fpqqlsh, nsrsbh, detail));
+            }
+        }
+        "invoice.scan_title" => {
+            let title = (!reply.is_null()).then(|| decode(&shown(reply))).flatten();
+            seed.titles
+                .extend(text(request, "scan_text").map(|t| (t, title)));
+        }
+        "invoice_platform.get_pdf" => seed.pdfs.extend(text(request, "s_media_id")),
+        "invoice_platform.insert" => {
+            seed.templates.extend(text(request, "card_id"));
+            if let Some(order_id) = text(request, "order_id") {
+                let openid = text(reply, "openid").unwrap_or_else(|| SEEDED_HOLDER.to_owned());
+                seed.orders.push((None, order_id, openid));
+            }
+            let data = request.pointer("/card_ext/user_card/invoice_user_data");
+            let data = data.unwrap_or(&Value::Null);
+            seed.pdfs.extend(text(data, "s_pdf_media_id"));
+            seed.pdfs.extend(text(data, "s_trip_pdf_media_id"));
+        }
+        "invoice_platform.update_status" => {
+            if let (Some(card_id), Some(code)) = (text(request, "card_id"), text(request, "code")) {
+                let (status, openid, shown) = (status(request), None, None);
+                let encrypted = false;
+                seed.cards.push(SeedInvoiceCard {
+                    card_id,
+                    code,
+                    encrypted,
+                    openid,
+                    status,
+                    shown,
+                });
+            }
+        }
+        "invoice_reimburse.get_invoice_info" | "invoice_reimburse.update_invoice_status" => {
+            if let (Some(card_id), Some(code)) =
+                (text(request, "card_id"), text(request, "encrypt_code"))
+            {
+                let shown = (!reply.is_null()).then(|| decode(&shown(reply))).flatten();
+                let (status, encrypted) = (status(request), true);
+                seed.cards.push(SeedInvoiceCard {
+                    card_id,
+                    code,
+                    encrypted,
+                    openid: None,
+                    status,
+                    shown,
+                });
+            }
+        }
+        "invoice_reimburse.get_invoice_batch" | "invoice_reimburse.update_status_batch" => {
+            let listed = items(request, "item_list").chain(items(request, "invoice_list"));
+            let replied: Vec<&Value> = items(reply, "item_list").collect();
+            for (i, item) in listed.enumerate() {
+                let (Some(card_id), Some(code)) =
+                    (text(item, "card_id"), text(item, "encrypt_code"))
+                else {
+                    continue;
+                };
+                let shown = replied.get(i).and_then(|v| decode(v));
+                let (status, openid) = (status(request), text(request, "openid"));
+                seed.cards.push(SeedInvoiceCard {
+                    card_id,
+                    code,
+                    encrypted: true,
+                    openid,
+                    status,
+                    shown,
+                });
             }
         }
         _ => {}

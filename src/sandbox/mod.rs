@@ -54,6 +54,7 @@ pub use control::{Action, actions};
 pub use faults::{Fault, FaultPlan, Faults, PlanReport};
 pub use runtime::Failure;
 pub use world::GiftCardPurchase;
+pub use world::InvoiceTitle;
 pub use world::WECHAT_SENDER;
 pub use world::{CardMessage, MessageKind};
 
@@ -783,8 +784,10 @@ impl User<'_> {
             .map_err(|f| refused("sandbox.accept_gift_card", f))
     }
 
-    /// Authorises invoicing an order on the invoicing platform `s_pappid` (the one
-    /// `invoice().set_pay_mch` linked), with a personal title.
+    /// Authorises invoicing an order on the invoicing platform `s_pappid` (the
+    /// sandbox's own, from `invoice_platform().set_url`, or the one
+    /// `invoice().set_pay_mch` linked), with a personal title, as on the page
+    /// `invoice().get_auth_url` links to; pushes `user_authorize_invoice`.
     pub fn authorize_invoice(
         &self,
         s_pappid: &str,
@@ -794,7 +797,30 @@ impl User<'_> {
         self.sandbox
             .engine
             .world
-            .authorize_invoice(s_pappid, order_id, title)
+            .authorize_invoice(&self.openid, s_pappid, order_id, title)
             .map_err(|f| refused("sandbox.authorize_invoice", f))
+    }
+
+    /// The invoices in this user's card package that can still be reimbursed, as JS-SDK
+    /// chooseInvoice hands them to a reimburser (card_id and encrypt_code, for
+    /// `invoice_reimburse()`).
+    pub fn choose_invoices(&self) -> Vec<crate::types::InvoiceCardRef> {
+        self.sandbox.engine.world.choose_invoices(&self.openid)
+    }
+
+    /// The text of the QR code of a title this user keeps in WeChat (我的—个人信息—我的发票抬头),
+    /// for the seller's `invoice().scan_title`.
+    pub fn invoice_title_qr(&self, title: &InvoiceTitle) -> String {
+        self.sandbox.engine.world.invoice_title_qr(title)
+    }
+
+    /// Scans the seller's title link (`invoice().get_select_title_url`) and submits a
+    /// title; pushes `submit_invoice_title`, with the link's `attach`.
+    pub fn submit_invoice_title(&self, url: &str, title: &InvoiceTitle) -> Result<(), Error> {
+        self.sandbox
+            .engine
+            .world
+            .submit_invoice_title(&self.openid, url, title)
+            .map_err(|f| refused("sandbox.submit_invoice_title", f))
     }
 }

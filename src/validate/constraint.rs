@@ -19,6 +19,8 @@ pub enum Constraint {
     Date,
     /// A card colour name (`Color010`).
     Color,
+    /// A non-negative decimal with at most two places (`135.90`, `0.17`).
+    Decimal,
     Min(i64),
     Max(i64),
     MinItems(usize),
@@ -48,6 +50,7 @@ impl Constrained for String {
             Constraint::MaxChars(max) => c.max_chars(self, max),
             Constraint::Date => c.date(self),
             Constraint::Color => c.color(self),
+            Constraint::Decimal => c.decimal(self),
             Constraint::OneOfStr(allowed) => c.one_of_str(self, allowed),
             other => misapplied(other, "text"),
         }

@@ -62,6 +62,14 @@ pub fn is_color_name(value: &str) -> bool {
         .is_some_and(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// `format: decimal`: a non-negative decimal with at most two places, as the unified
+/// invoicing API writes yuan amounts and tax rates (`159`, `135.9`, `23.10`, `0.17`).
+pub fn is_decimal2(value: &str) -> bool {
+    let (whole, places) = value.split_once('.').unwrap_or((value, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(places) && places.len() <= 2
+}
+
 /// `order`: `lower` comes before `higher`, or equals it when the rule is not strict.
 pub fn in_order(lower: i64, higher: i64, strict: bool) -> bool {
     lower < higher || (!strict && lower == higher)
@@ -111,6 +119,16 @@ mod tests {
         assert!(is_color_name("Color010"));
         for bad in ["#10AD61", "Color10", "Color0100", "color010", "Color01a"] {
             assert!(!is_color_name(bad), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn decimals_have_two_places_at_most() {
+        for good in ["159", "135.9", "23.10", "0.17", "0"] {
+            assert!(is_decimal2(good), "{good:?} refused");
+        }
+        for bad in ["1.005", "-1", "1.", ".5", "1,5", "", "0.1a", "１.0"] {
+            assert!(!is_decimal2(bad), "{bad:?} accepted");
         }
     }
 

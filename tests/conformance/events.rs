@@ -260,3 +260,63 @@ fn giftcard_user_accept_official() {
     assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
     assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
 }
+
+#[test]
+fn user_authorize_invoice_official() {
+    let event = CardEvent::parse(
+            "<xml>\n    <ToUserName><![CDATA[gh_fc0a06a20993]]></ToUserName>\n    <FromUserName><![CDATA[oZI8Fj040-be6rlDohc6gkoPOQTQ]]></FromUserName>\n    <CreateTime>1475134700</CreateTime>\n    <MsgType><![CDATA[event]]></MsgType>\n    <Event><![CDATA[user_authorize_invoice]]></Event>\n    <SuccOrderId><![CDATA[1202933957956]]></SuccOrderId>\n    <FailOrderId><![CDATA[]]></FailOrderId>\n    <AppId><![CDATA[]]></AppId>\n    <Source><![CDATA[]]></Source>\n</xml>\n",
+        )
+        .unwrap();
+    let CardEvent::UserAuthorizeInvoice(typed) = &event else {
+        panic!("not {}: {event:?}", stringify!(UserAuthorizeInvoice));
+    };
+
+    assert_eq!(typed.envelope.event, UserAuthorizeInvoice::EVENT);
+    assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
+}
+
+#[test]
+fn cloud_invoice_invoiceresult_event_official() {
+    let event = CardEvent::parse(
+            "<xml>\n    <ToUserName><![CDATA[toUser]]></ToUserName>\n    <FromUserName><![CDATA[FromUser]]></FromUserName>\n    <CreateTime>123456789</CreateTime>\n    <MsgType><![CDATA[event]]></MsgType>\n    <Event><![CDATA[cloud_invoice_invoiceresult_event]]></Event>\n    <fpqqlsh><![CDATA[14574d75004451097886]]></fpqqlsh>\n    <status>100</status>\n    <nsrsbh><![CDATA[150001197205134629]]></nsrsbh>\n</xml>\n",
+        )
+        .unwrap();
+    let CardEvent::CloudInvoiceInvoiceresultEvent(typed) = &event else {
+        panic!("not {}: {event:?}", stringify!(CloudInvoiceInvoiceresultEvent));
+    };
+
+    assert_eq!(typed.envelope.event, CloudInvoiceInvoiceresultEvent::EVENT);
+    assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
+}
+
+#[test]
+fn update_invoice_status_official() {
+    let event = CardEvent::parse(
+            "<xml>\n    <ToUserName><![CDATA[gh_9e1765b5568e]]></ToUserName>\n    <FromUserName><![CDATA[ojZ8Ytz4lESgdWZ34L_R1TvB2Kds]]></FromUserName>\n    <CreateTime>1478068440</CreateTime>\n    <MsgType><![CDATA[event]]></MsgType>\n    <Event><![CDATA[update_invoice_status]]></Event>\n    <Status><![CDATA[INVOICE_REIMBURSE_INIT]]></Status>\n    <CardId><![CDATA[pjZ8Yt7Um2jYxzneP8GomnxoVFWo]]></CardId>\n    <Code><![CDATA[186921658591]]></Code>\n</xml>\n",
+        )
+        .unwrap();
+    let CardEvent::UpdateInvoiceStatus(typed) = &event else {
+        panic!("not {}: {event:?}", stringify!(UpdateInvoiceStatus));
+    };
+
+    assert_eq!(typed.envelope.event, UpdateInvoiceStatus::EVENT);
+    assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
+}
+
+#[test]
+fn submit_invoice_title_official() {
+    let event = CardEvent::parse(
+            "<xml>\n    <ToUserName><![CDATA[toUser]]></ToUserName>\n    <FromUserName><![CDATA[FromUser]]></FromUserName>\n    <CreateTime>123456789</CreateTime>\n    <MsgType><![CDATA[event]]></MsgType>\n    <Event><![CDATA[submit_invoice_title]]></Event>\n    <title><![CDATA[用户选择抬头]]></title>\n    <tax_no><![CDATA[1486715661]]></tax_no>\n    <addr><![CDATA[abc]]></addr>\n    <phone><![CDATA[12345]]></phone>\n    <bank_type><![CDATA[bank_type]]></bank_type>\n    <bank_no><![CDATA[bank_type]]></bank_no>\n    <attach><![CDATA[attach]]></attach>\n    <title_type><![CDATA[InvoiceUserTitleBusinessType]]></title_type>\n</xml>\n",
+        )
+        .unwrap();
+    let CardEvent::SubmitInvoiceTitle(typed) = &event else {
+        panic!("not {}: {event:?}", stringify!(SubmitInvoiceTitle));
+    };
+
+    assert_eq!(typed.envelope.event, SubmitInvoiceTitle::EVENT);
+    assert_eq!(event.extra(), & [] as & [(String, String)], "every element is typed");
+    assert_eq!(CardEvent::parse(& event.to_xml()).unwrap(), event, "to_xml round-trips");
+}

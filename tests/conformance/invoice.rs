@@ -3,11 +3,16 @@
 
 use crate::support;
 use wechat_card::invoice::{
-    InvoiceGetAuthDataRequest, InvoiceGetAuthFieldRequest, InvoiceGetPayMchRequest,
-    InvoiceSetAuthFieldRequest, InvoiceSetPayMchRequest,
+    InvoiceClearOutInvoiceRequest, InvoiceGetAuthDataRequest, InvoiceGetAuthFieldRequest,
+    InvoiceGetAuthUrlRequest, InvoiceGetContactRequest, InvoiceGetPayMchRequest,
+    InvoiceGetSelectTitleUrlRequest, InvoiceGetUserTitleUrlRequest,
+    InvoiceMakeOutInvoiceRequest, InvoiceQueryInvoiceInfoRequest,
+    InvoiceRejectInsertRequest, InvoiceScanTitleRequest, InvoiceSetAuthFieldRequest,
+    InvoiceSetContactRequest, InvoiceSetPayMchRequest,
 };
 use wechat_card::types::{
-    InvoiceAuthField, InvoiceBizField, InvoiceCustomField, InvoicePayMchInfo,
+    InvoiceAuthField, InvoiceBizField, InvoiceClearOut, InvoiceContact,
+    InvoiceCustomField, InvoiceMakeOut, InvoiceMakeOutItem, InvoicePayMchInfo,
     InvoiceUserField,
 };
 
@@ -235,6 +240,513 @@ fn get_auth_data_is_not_sent() -> support::Negative<InvoiceGetAuthDataRequest> {
     support::Rejects::over(get_auth_data_official_user().body).negative(row)
 }
 
+///invoice.set_contact — example `official` (official 商户接口列表 (17 设置商户联系方式 示例代码) [VENDOR]).
+fn set_contact_official() -> support::Case<InvoiceSetContactRequest> {
+    support::Case {
+        request: InvoiceSetContactRequest::new(InvoiceContact::new("88888888", 12345)),
+        method: "POST",
+        path: "/card/invoice/setbizattr",
+        fixed_query: &[("action", "set_contact")],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "contact" : { "phone" : "88888888", "time_out" : 12345 } }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+///invoice.set_contact: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn set_contact_accepts_every_limit() {
+    let limits = r#"
+        contact.time_out | min | /contact/time_out = 0
+    "#;
+    support::accepts_limits::<
+        InvoiceSetContactRequest,
+    >(set_contact_official().body, limits);
+}
+
+///invoice.set_contact: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn set_contact_rejects_each_broken_rule() {
+    let broken_rules = r#"
+        contact.phone    | required | /contact/phone = ""
+        contact.phone    | required | /contact/phone removed
+        contact.time_out | min      | /contact/time_out = -1
+        contact.time_out | required | /contact/time_out removed
+    "#;
+    support::Rejects::<InvoiceSetContactRequest>::over(set_contact_official().body)
+        .rows(broken_rules);
+}
+
+fn set_contact_is_not_sent() -> support::Negative<InvoiceSetContactRequest> {
+    let row = r#" contact.phone | required | /contact/phone = "" "#;
+    support::Rejects::over(set_contact_official().body).negative(row)
+}
+
+///invoice.get_contact — example `official` (official 商户接口列表 (18 查询商户联系方式 示例代码) [VENDOR]).
+fn get_contact_official() -> support::Case<InvoiceGetContactRequest> {
+    support::Case {
+        request: InvoiceGetContactRequest::new(),
+        method: "POST",
+        path: "/card/invoice/setbizattr",
+        fixed_query: &[("action", "get_contact")],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!({}),
+        reply: serde_json::json!(
+            { "contact" : { "phone" : "88888888", "time_out" : 12345 }, "errcode" : 0,
+            "errmsg" : "ok" }
+        ),
+    }
+}
+
+///invoice.get_auth_url — example `official` (official 商户接口列表 (2 获取授权页链接 示例代码) [VENDOR]).
+fn get_auth_url_official() -> support::Case<InvoiceGetAuthUrlRequest> {
+    support::Case {
+        request: InvoiceGetAuthUrlRequest::new(
+                "wxabcd",
+                "1234",
+                11,
+                1474875876,
+                "web",
+                "tttt",
+                1,
+            )
+            .redirect_url("https://mp.weixin.qq.com"),
+        method: "POST",
+        path: "/card/invoice/getauthurl",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "money" : 11, "order_id" : "1234", "redirect_url" :
+            "https://mp.weixin.qq.com", "s_pappid" : "wxabcd", "source" : "web", "ticket"
+            : "tttt", "timestamp" : 1474875876, "type" : 1 }
+        ),
+        reply: serde_json::json!(
+            { "auth_url" : "http://auth_url", "errcode" : 0, "errmsg" : "ok" }
+        ),
+    }
+}
+
+///invoice.get_auth_url — example `official_wxa` (official 商户接口列表 (2 获取授权页链接, 如果是小程序，返回) [VENDOR]; the request is the page's with source wxa).
+fn get_auth_url_official_wxa() -> support::Case<InvoiceGetAuthUrlRequest> {
+    support::Case {
+        request: InvoiceGetAuthUrlRequest::new(
+            "wxabcd",
+            "1234",
+            11,
+            1474875876,
+            "wxa",
+            "tttt",
+            1,
+        ),
+        method: "POST",
+        path: "/card/invoice/getauthurl",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "money" : 11, "order_id" : "1234", "s_pappid" : "wxabcd", "source" : "wxa",
+            "ticket" : "tttt", "timestamp" : 1474875876, "type" : 1 }
+        ),
+        reply: serde_json::json!(
+            { "appid" : "appid", "auth_url" : "auth_url", "errcode" : 0, "errmsg" : "ok"
+            }
+        ),
+    }
+}
+
+///invoice.get_auth_url: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn get_auth_url_accepts_every_limit() {
+    let limits = r#"
+        money | min | /money = 0
+    "#;
+    support::accepts_limits::<
+        InvoiceGetAuthUrlRequest,
+    >(get_auth_url_official().body, limits);
+}
+
+///invoice.get_auth_url: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn get_auth_url_rejects_each_broken_rule() {
+    let broken_rules = r#"
+        s_pappid     | required | /s_pappid = ""
+        order_id     | required | /order_id = ""
+        money        | min      | /money = -1
+        source       | required | /source = ""
+        source       | one_of   | /source = "NOT_ALLOWED"
+        ticket       | required | /ticket = ""
+        type         | one_of   | /type = 3
+        redirect_url | check    | /redirect_url removed
+    "#;
+    support::Rejects::<InvoiceGetAuthUrlRequest>::over(get_auth_url_official().body)
+        .rows(broken_rules);
+}
+
+fn get_auth_url_is_not_sent() -> support::Negative<InvoiceGetAuthUrlRequest> {
+    let row = r#" s_pappid | required | /s_pappid = "" "#;
+    support::Rejects::over(get_auth_url_official().body).negative(row)
+}
+
+///invoice.reject_insert — example `official` (official 商户接口列表 (8 拒绝开票 示例代码) [VENDOR]; the page's example lacks a quote before url).
+fn reject_insert_official() -> support::Case<InvoiceRejectInsertRequest> {
+    support::Case {
+        request: InvoiceRejectInsertRequest::new("d3JCEfhGLW+q0iGP+o9", "111229", "1234")
+            .url("http://xxx.com"),
+        method: "POST",
+        path: "/card/invoice/rejectinsert",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "order_id" : "111229", "reason" : "1234", "s_pappid" :
+            "d3JCEfhGLW+q0iGP+o9", "url" : "http://xxx.com" }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "ok" }),
+    }
+}
+
+///invoice.reject_insert: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn reject_insert_rejects_each_broken_rule() {
+    let broken_rules = r#"
+        s_pappid | required | /s_pappid = ""
+        order_id | required | /order_id = ""
+        reason   | required | /reason = ""
+    "#;
+    support::Rejects::<InvoiceRejectInsertRequest>::over(reject_insert_official().body)
+        .rows(broken_rules);
+}
+
+fn reject_insert_is_not_sent() -> support::Negative<InvoiceRejectInsertRequest> {
+    let row = r#" s_pappid | required | /s_pappid = "" "#;
+    support::Rejects::over(reject_insert_official().body).negative(row)
+}
+
+///invoice.make_out_invoice — example `official` (official 商户接口列表 (14 统一开票接口-开具蓝票 示例代码) [VENDOR], as reproduced by SKIT's sample (jshj 159.0; the page writes 159)).
+fn make_out_invoice_official() -> support::Case<InvoiceMakeOutInvoiceRequest> {
+    support::Case {
+        request: InvoiceMakeOutInvoiceRequest::new(
+            InvoiceMakeOut::new(
+                    "os92LxEDbiOw7kWZanRN_Bb3Q45I",
+                    "30000",
+                    "test20160511000461",
+                    "110109500321654",
+                    "百旺电子测试1",
+                    "深圳市",
+                    "0755228899988",
+                    "中国银行广州支行",
+                    "12345678",
+                    "周一",
+                    "小明",
+                    "159.0",
+                    "23.1",
+                    [
+                        InvoiceMakeOutItem::new(
+                                "0",
+                                "1090418010000000000",
+                                "洗衣机",
+                                "1",
+                                "135.9",
+                                "135.9",
+                                "0.17",
+                                "23.1",
+                            )
+                            .dw("台")
+                            .ggxh("60L"),
+                    ],
+                )
+                .ghfnsrsbh("110109500321654")
+                .ghfdz("广州市")
+                .ghfdh("13717771888")
+                .ghfbank("工商银行")
+                .ghfbankid("12345678")
+                .skr("李四")
+                .fhr("小王")
+                .hjje("135.9")
+                .bz("备注")
+                .hylx("0"),
+        ),
+        method: "POST",
+        path: "/card/invoice/makeoutinvoice",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "invoiceinfo" : { "bz" : "备注", "ddh" : "30000", "fhr" : "小王",
+            "fpqqlsh" : "test20160511000461", "ghfbank" : "工商银行", "ghfbankid" :
+            "12345678", "ghfdh" : "13717771888", "ghfdz" : "广州市", "ghfmc" :
+            "周一", "ghfnsrsbh" : "110109500321654", "hjje" : "135.9", "hjse" : "23.1",
+            "hylx" : "0", "invoicedetail_list" : [{ "dw" : "台", "fphxz" : "0", "ggxh" :
+            "60L", "se" : "23.1", "sl" : "0.17", "spbm" : "1090418010000000000", "xmdj" :
+            "135.9", "xmje" : "135.9", "xmmc" : "洗衣机", "xmsl" : "1" }], "jshj" :
+            "159.0", "kpr" : "小明", "nsrbank" : "中国银行广州支行",
+            "nsrbankid" : "12345678", "nsrdh" : "0755228899988", "nsrdz" : "深圳市",
+            "nsrmc" : "百旺电子测试1", "nsrsbh" : "110109500321654", "skr" :
+            "李四", "wxopenid" : "os92LxEDbiOw7kWZanRN_Bb3Q45I" } }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "sucesss" }),
+    }
+}
+
+///invoice.make_out_invoice: each limit reached from the `official` example, exactly at its bound, passes validation.
+#[test]
+fn make_out_invoice_accepts_every_limit() {
+    let limits = r#"
+        invoiceinfo.invoicedetail_list[0].spbm | max_bytes | /invoiceinfo/invoicedetail_list/0/spbm = "a" * 19
+    "#;
+    support::accepts_limits::<
+        InvoiceMakeOutInvoiceRequest,
+    >(make_out_invoice_official().body, limits);
+}
+
+///invoice.make_out_invoice: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn make_out_invoice_rejects_each_broken_rule() {
+    let broken_rules = r#"
+        invoiceinfo.wxopenid                    | required  | /invoiceinfo/wxopenid = ""
+        invoiceinfo.ddh                         | required  | /invoiceinfo/ddh = ""
+        invoiceinfo.fpqqlsh                     | required  | /invoiceinfo/fpqqlsh = ""
+        invoiceinfo.nsrsbh                      | required  | /invoiceinfo/nsrsbh = ""
+        invoiceinfo.nsrmc                       | required  | /invoiceinfo/nsrmc = ""
+        invoiceinfo.nsrdz                       | required  | /invoiceinfo/nsrdz = ""
+        invoiceinfo.nsrdh                       | required  | /invoiceinfo/nsrdh = ""
+        invoiceinfo.nsrbank                     | required  | /invoiceinfo/nsrbank = ""
+        invoiceinfo.nsrbankid                   | required  | /invoiceinfo/nsrbankid = ""
+        invoiceinfo.ghfmc                       | required  | /invoiceinfo/ghfmc = ""
+        invoiceinfo.kpr                         | required  | /invoiceinfo/kpr = ""
+        invoiceinfo.jshj                        | required  | /invoiceinfo/jshj = ""
+        invoiceinfo.jshj                        | format    | /invoiceinfo/jshj = "1.005"
+        invoiceinfo.hjje                        | format    | /invoiceinfo/hjje = "1.005"
+        invoiceinfo.hjse                        | required  | /invoiceinfo/hjse = ""
+        invoiceinfo.hjse                        | format    | /invoiceinfo/hjse = "1.005"
+        invoiceinfo.hylx                        | one_of    | /invoiceinfo/hylx = "NOT_ALLOWED"
+        invoiceinfo.invoicedetail_list          | min_items | /invoiceinfo/invoicedetail_list = []
+        invoiceinfo.invoicedetail_list[0].fphxz | required  | /invoiceinfo/invoicedetail_list/0/fphxz = ""
+        invoiceinfo.invoicedetail_list[0].fphxz | one_of    | /invoiceinfo/invoicedetail_list/0/fphxz = "NOT_ALLOWED"
+        invoiceinfo.invoicedetail_list[0].spbm  | required  | /invoiceinfo/invoicedetail_list/0/spbm = ""
+        invoiceinfo.invoicedetail_list[0].spbm  | max_bytes | /invoiceinfo/invoicedetail_list/0/spbm = "a" * 20
+        invoiceinfo.invoicedetail_list[0].xmmc  | required  | /invoiceinfo/invoicedetail_list/0/xmmc = ""
+        invoiceinfo.invoicedetail_list[0].xmsl  | required  | /invoiceinfo/invoicedetail_list/0/xmsl = ""
+        invoiceinfo.invoicedetail_list[0].xmdj  | required  | /invoiceinfo/invoicedetail_list/0/xmdj = ""
+        invoiceinfo.invoicedetail_list[0].xmje  | required  | /invoiceinfo/invoicedetail_list/0/xmje = ""
+        invoiceinfo.invoicedetail_list[0].xmje  | format    | /invoiceinfo/invoicedetail_list/0/xmje = "1.005"
+        invoiceinfo.invoicedetail_list[0].sl    | required  | /invoiceinfo/invoicedetail_list/0/sl = ""
+        invoiceinfo.invoicedetail_list[0].sl    | format    | /invoiceinfo/invoicedetail_list/0/sl = "1.005"
+        invoiceinfo.invoicedetail_list[0].se    | required  | /invoiceinfo/invoicedetail_list/0/se = ""
+        invoiceinfo.invoicedetail_list[0].se    | format    | /invoiceinfo/invoicedetail_list/0/se = "1.005"
+    "#;
+    support::Rejects::<
+        InvoiceMakeOutInvoiceRequest,
+    >::over(make_out_invoice_official().body)
+        .rows(broken_rules);
+}
+
+fn make_out_invoice_is_not_sent() -> support::Negative<InvoiceMakeOutInvoiceRequest> {
+    let row = r#" invoiceinfo.wxopenid | required | /invoiceinfo/wxopenid = "" "#;
+    support::Rejects::over(make_out_invoice_official().body).negative(row)
+}
+
+///invoice.clear_out_invoice — example `official` (official 商户接口列表 (15 统一开票接口-发票冲红 示例代码) [VENDOR]).
+fn clear_out_invoice_official() -> support::Case<InvoiceClearOutInvoiceRequest> {
+    support::Case {
+        request: InvoiceClearOutInvoiceRequest::new(
+            InvoiceClearOut::new(
+                "os92LxEDbiOw7kWZanRN_Bb3Q45I",
+                "test20160511000400",
+                "110109500321654",
+                "百旺电子测试1",
+                "050003521100",
+                "30329969",
+            ),
+        ),
+        method: "POST",
+        path: "/card/invoice/clearoutinvoice",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "invoiceinfo" : { "fpqqlsh" : "test20160511000400", "nsrmc" :
+            "百旺电子测试1", "nsrsbh" : "110109500321654", "wxopenid" :
+            "os92LxEDbiOw7kWZanRN_Bb3Q45I", "yfpdm" : "050003521100", "yfphm" :
+            "30329969" } }
+        ),
+        reply: serde_json::json!({ "errcode" : 0, "errmsg" : "sucesss" }),
+    }
+}
+
+///invoice.clear_out_invoice: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn clear_out_invoice_rejects_each_broken_rule() {
+    let broken_rules = r#"
+        invoiceinfo.wxopenid | required | /invoiceinfo/wxopenid = ""
+        invoiceinfo.fpqqlsh  | required | /invoiceinfo/fpqqlsh = ""
+        invoiceinfo.nsrsbh   | required | /invoiceinfo/nsrsbh = ""
+        invoiceinfo.nsrmc    | required | /invoiceinfo/nsrmc = ""
+        invoiceinfo.yfpdm    | required | /invoiceinfo/yfpdm = ""
+        invoiceinfo.yfphm    | required | /invoiceinfo/yfphm = ""
+    "#;
+    support::Rejects::<
+        InvoiceClearOutInvoiceRequest,
+    >::over(clear_out_invoice_official().body)
+        .rows(broken_rules);
+}
+
+fn clear_out_invoice_is_not_sent() -> support::Negative<InvoiceClearOutInvoiceRequest> {
+    let row = r#" invoiceinfo.wxopenid | required | /invoiceinfo/wxopenid = "" "#;
+    support::Rejects::over(clear_out_invoice_official().body).negative(row)
+}
+
+///invoice.query_invoice_info — example `official` (official 商户接口列表 (16 统一开票接口-查询已开发票 示例代码) [VENDOR]).
+fn query_invoice_info_official() -> support::Case<InvoiceQueryInvoiceInfoRequest> {
+    support::Case {
+        request: InvoiceQueryInvoiceInfoRequest::new(
+            "test20160511000440",
+            "110109500321654",
+        ),
+        method: "POST",
+        path: "/card/invoice/queryinvoceinfo",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "fpqqlsh" : "test20160511000440", "nsrsbh" : "110109500321654" }
+        ),
+        reply: serde_json::json!(
+            { "errcode" : 0, "errmsg" : "发票数据获取成功", "invoicedetail" : {
+            "fpdm" : "088978450417", "fphm" : "21590001", "fpqqlsh" :
+            "14574d75004451097845", "jym" : "59004166725791147047", "kprq" :
+            "20171204172159", "pdfurl" : "http://weixin.com" } }
+        ),
+    }
+}
+
+///invoice.query_invoice_info: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn query_invoice_info_rejects_each_broken_rule() {
+    let broken_rules = r#"
+        fpqqlsh | required | /fpqqlsh = ""
+        nsrsbh  | required | /nsrsbh = ""
+    "#;
+    support::Rejects::<
+        InvoiceQueryInvoiceInfoRequest,
+    >::over(query_invoice_info_official().body)
+        .rows(broken_rules);
+}
+
+fn query_invoice_info_is_not_sent() -> support::Negative<
+    InvoiceQueryInvoiceInfoRequest,
+> {
+    let row = r#" fpqqlsh | required | /fpqqlsh = "" "#;
+    support::Rejects::over(query_invoice_info_official().body).negative(row)
+}
+
+///invoice.get_user_title_url — example `official` (official 快速开具 接口说明 (获取添加发票链接 示例), as reproduced by SKIT's sample [TITLE]).
+fn get_user_title_url_official() -> support::Case<InvoiceGetUserTitleUrlRequest> {
+    support::Case {
+        request: InvoiceGetUserTitleUrlRequest::new()
+            .title("用户抬头")
+            .phone("12345")
+            .tax_no("1486715052")
+            .addr("abc")
+            .bank_type("bank_type")
+            .bank_no("bank_no"),
+        method: "POST",
+        path: "/card/invoice/biz/getusertitleurl",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "addr" : "abc", "bank_no" : "bank_no", "bank_type" : "bank_type", "phone" :
+            "12345", "tax_no" : "1486715052", "title" : "用户抬头" }
+        ),
+        reply: serde_json::json!(
+            { "errcode" : 0, "errmsg" : "ok", "url" :
+            "https://mp.weixin.qq.com/intp/invoice/usertitle?action=list_auth&biz_title_key=hMjjwk#wechat_redirect"
+            }
+        ),
+    }
+}
+
+///invoice.get_user_title_url: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn get_user_title_url_rejects_each_broken_rule() {
+    let broken_rules = r#"
+        user_fill | one_of | /user_fill = 2
+        title     | check  | /title removed; /user_fill = 0
+    "#;
+    support::Rejects::<
+        InvoiceGetUserTitleUrlRequest,
+    >::over(get_user_title_url_official().body)
+        .rows(broken_rules);
+}
+
+fn get_user_title_url_is_not_sent() -> support::Negative<InvoiceGetUserTitleUrlRequest> {
+    let row = r#" user_fill | one_of | /user_fill = 2 "#;
+    support::Rejects::over(get_user_title_url_official().body).negative(row)
+}
+
+///invoice.get_select_title_url — example `official` (official 快速开具 接口说明 (获取商户专属开票链接 示例), as reproduced by SKIT's sample [TITLE]).
+fn get_select_title_url_official() -> support::Case<InvoiceGetSelectTitleUrlRequest> {
+    support::Case {
+        request: InvoiceGetSelectTitleUrlRequest::new().attach("abcdefg"),
+        method: "POST",
+        path: "/card/invoice/biz/getselecttitleurl",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!({ "attach" : "abcdefg" }),
+        reply: serde_json::json!(
+            { "errcode" : 0, "errmsg" : "ok", "url" :
+            "https://mp.weixin.qq.com/intp/invoice/usertitle?action=select_title&select_title_key=iY1bpfvAuwKgkfQECzlhog#wechat_redirect"
+            }
+        ),
+    }
+}
+
+///invoice.scan_title — example `official` (official 快速开具 接口说明 (根据扫描码获取用户发票抬头 示例), as reproduced by SKIT's sample [TITLE]).
+fn scan_title_official() -> support::Case<InvoiceScanTitleRequest> {
+    support::Case {
+        request: InvoiceScanTitleRequest::new(
+            "https//mp.weixingg.com/intp/invoice/usertitlewxa?action=list_auth&invoice_key=abcd",
+        ),
+        method: "POST",
+        path: "/card/invoice/scantitle",
+        fixed_query: &[],
+        needs_token: true,
+        encoding: support::Encoding::Json,
+        body: serde_json::json!(
+            { "scan_text" :
+            "https//mp.weixingg.com/intp/invoice/usertitlewxa?action=list_auth&invoice_key=abcd"
+            }
+        ),
+        reply: serde_json::json!(
+            { "addr" : "1496647324", "bank_no" : "1235456465341234", "bank_type" :
+            "bank_type", "errcode" : 0, "errmsg" : "ok", "phone" : "12345", "tax_no" :
+            "aaaaaaaaaa123456", "title" : "单位抬头测试", "title_type" : 0 }
+        ),
+    }
+}
+
+///invoice.scan_title: each rule of the request, broken once over the first example, is refused naming the field and the rule.
+#[test]
+fn scan_title_rejects_each_broken_rule() {
+    let broken_rules = r#"
+        scan_text | required | /scan_text = ""
+    "#;
+    support::Rejects::<InvoiceScanTitleRequest>::over(scan_title_official().body)
+        .rows(broken_rules);
+}
+
+fn scan_title_is_not_sent() -> support::Negative<InvoiceScanTitleRequest> {
+    let row = r#" scan_text | required | /scan_text = "" "#;
+    support::Rejects::over(scan_title_official().body).negative(row)
+}
+
 #[cfg(feature = "async")]
 mod async_client {
     use crate::support;
@@ -307,6 +819,158 @@ mod async_client {
         let case = super::get_auth_data_is_not_sent();
         let mock = support::Mock::silent().await;
         let result = mock.client().invoice().get_auth_data(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_contact_official() {
+        let case = super::set_contact_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().set_contact(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn set_contact_is_not_sent() {
+        let case = super::set_contact_is_not_sent();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().invoice().set_contact(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn get_contact_official() {
+        let case = super::get_contact_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().get_contact(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn get_auth_url_official() {
+        let case = super::get_auth_url_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().get_auth_url(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn get_auth_url_official_wxa() {
+        let case = super::get_auth_url_official_wxa();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().get_auth_url(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn get_auth_url_is_not_sent() {
+        let case = super::get_auth_url_is_not_sent();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().invoice().get_auth_url(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn reject_insert_official() {
+        let case = super::reject_insert_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().reject_insert(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn reject_insert_is_not_sent() {
+        let case = super::reject_insert_is_not_sent();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().invoice().reject_insert(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn make_out_invoice_official() {
+        let case = super::make_out_invoice_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().make_out_invoice(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn make_out_invoice_is_not_sent() {
+        let case = super::make_out_invoice_is_not_sent();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().invoice().make_out_invoice(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn clear_out_invoice_official() {
+        let case = super::clear_out_invoice_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().clear_out_invoice(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn clear_out_invoice_is_not_sent() {
+        let case = super::clear_out_invoice_is_not_sent();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().invoice().clear_out_invoice(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn query_invoice_info_official() {
+        let case = super::query_invoice_info_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().query_invoice_info(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn query_invoice_info_is_not_sent() {
+        let case = super::query_invoice_info_is_not_sent();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().invoice().query_invoice_info(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn get_user_title_url_official() {
+        let case = super::get_user_title_url_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().get_user_title_url(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn get_user_title_url_is_not_sent() {
+        let case = super::get_user_title_url_is_not_sent();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().invoice().get_user_title_url(&case.request).await;
+        mock.check_rejected(result, &case).await;
+    }
+
+    #[tokio::test]
+    async fn get_select_title_url_official() {
+        let case = super::get_select_title_url_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().get_select_title_url(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn scan_title_official() {
+        let case = super::scan_title_official();
+        let mock = support::Mock::start(&case).await;
+        let reply = mock.client().invoice().scan_title(&case.request).await;
+        mock.check_reply(reply, &case).await;
+    }
+
+    #[tokio::test]
+    async fn scan_title_is_not_sent() {
+        let case = super::scan_title_is_not_sent();
+        let mock = support::Mock::silent().await;
+        let result = mock.client().invoice().scan_title(&case.request).await;
         mock.check_rejected(result, &case).await;
     }
 }
@@ -385,6 +1049,158 @@ mod blocking_client {
         let result = mock.client().invoice().get_auth_data(&case.request);
         mock.check_rejected(result, &case);
     }
+
+    #[test]
+    fn set_contact_official() {
+        let case = super::set_contact_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().set_contact(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn set_contact_is_not_sent() {
+        let case = super::set_contact_is_not_sent();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().invoice().set_contact(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn get_contact_official() {
+        let case = super::get_contact_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().get_contact(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn get_auth_url_official() {
+        let case = super::get_auth_url_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().get_auth_url(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn get_auth_url_official_wxa() {
+        let case = super::get_auth_url_official_wxa();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().get_auth_url(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn get_auth_url_is_not_sent() {
+        let case = super::get_auth_url_is_not_sent();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().invoice().get_auth_url(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn reject_insert_official() {
+        let case = super::reject_insert_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().reject_insert(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn reject_insert_is_not_sent() {
+        let case = super::reject_insert_is_not_sent();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().invoice().reject_insert(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn make_out_invoice_official() {
+        let case = super::make_out_invoice_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().make_out_invoice(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn make_out_invoice_is_not_sent() {
+        let case = super::make_out_invoice_is_not_sent();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().invoice().make_out_invoice(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn clear_out_invoice_official() {
+        let case = super::clear_out_invoice_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().clear_out_invoice(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn clear_out_invoice_is_not_sent() {
+        let case = super::clear_out_invoice_is_not_sent();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().invoice().clear_out_invoice(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn query_invoice_info_official() {
+        let case = super::query_invoice_info_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().query_invoice_info(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn query_invoice_info_is_not_sent() {
+        let case = super::query_invoice_info_is_not_sent();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().invoice().query_invoice_info(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn get_user_title_url_official() {
+        let case = super::get_user_title_url_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().get_user_title_url(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn get_user_title_url_is_not_sent() {
+        let case = super::get_user_title_url_is_not_sent();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().invoice().get_user_title_url(&case.request);
+        mock.check_rejected(result, &case);
+    }
+
+    #[test]
+    fn get_select_title_url_official() {
+        let case = super::get_select_title_url_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().get_select_title_url(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn scan_title_official() {
+        let case = super::scan_title_official();
+        let mock = support::BlockingMock::start(&case);
+        let reply = mock.client().invoice().scan_title(&case.request);
+        mock.check_reply(reply, &case);
+    }
+
+    #[test]
+    fn scan_title_is_not_sent() {
+        let case = super::scan_title_is_not_sent();
+        let mock = support::BlockingMock::silent();
+        let result = mock.client().invoice().scan_title(&case.request);
+        mock.check_rejected(result, &case);
+    }
 }
 
 /// Each documented reply against the sandbox's (see `support::documented`).
@@ -397,4 +1213,15 @@ mod sandbox {
     sandbox_agrees!(get_auth_field_official, "invoice.get_auth_field", invoice.get_auth_field);
     sandbox_agrees!(get_auth_data_official_user, "invoice.get_auth_data", invoice.get_auth_data);
     sandbox_agrees!(get_auth_data_official_biz, "invoice.get_auth_data", invoice.get_auth_data);
+    sandbox_agrees!(set_contact_official, "invoice.set_contact", invoice.set_contact);
+    sandbox_agrees!(get_contact_official, "invoice.get_contact", invoice.get_contact);
+    sandbox_agrees!(get_auth_url_official, "invoice.get_auth_url", invoice.get_auth_url);
+    sandbox_agrees!(get_auth_url_official_wxa, "invoice.get_auth_url", invoice.get_auth_url);
+    sandbox_agrees!(reject_insert_official, "invoice.reject_insert", invoice.reject_insert);
+    sandbox_agrees!(make_out_invoice_official, "invoice.make_out_invoice", invoice.make_out_invoice);
+    sandbox_agrees!(clear_out_invoice_official, "invoice.clear_out_invoice", invoice.clear_out_invoice);
+    sandbox_agrees!(query_invoice_info_official, "invoice.query_invoice_info", invoice.query_invoice_info);
+    sandbox_agrees!(get_user_title_url_official, "invoice.get_user_title_url", invoice.get_user_title_url);
+    sandbox_agrees!(get_select_title_url_official, "invoice.get_select_title_url", invoice.get_select_title_url);
+    sandbox_agrees!(scan_title_official, "invoice.scan_title", invoice.scan_title);
 }

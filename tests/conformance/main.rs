@@ -25,6 +25,10 @@ mod gift_card;
 #[rustfmt::skip]
 mod invoice;
 #[rustfmt::skip]
+mod invoice_platform;
+#[rustfmt::skip]
+mod invoice_reimburse;
+#[rustfmt::skip]
 mod member_card;
 #[rustfmt::skip]
 mod message;

@@ -9,8 +9,9 @@
 //! rules, sub-merchants, QR lifetimes (`merchants`); what members tell WeChat and
 //! their statistics (`members`); the coin account that buys Friends' coupons' stock
 //! (`coins`); the card each store mini-program shows (`store_wxa`); card messages
-//! users receive (`messages`); and gift cards bought, given, accepted and refunded
-//! (`gift_cards`); the JS-SDK's two tickets (`jssdk`) and daily API quotas (`quota`).
+//! users receive (`messages`); gift cards bought, given, accepted and refunded
+//! (`gift_cards`); electronic invoices from authorisation to reimbursement
+//! (`invoices`); the JS-SDK's two tickets (`jssdk`) and daily API quotas (`quota`).
 
 use wechat_card::{ErrCode, Error};
 
@@ -31,6 +32,7 @@ mod control;
 mod fault_targets;
 mod faults;
 mod gift_cards;
+mod invoices;
 mod jssdk;
 mod lifecycles;
 mod members;

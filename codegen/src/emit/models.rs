@@ -410,6 +410,7 @@ fn constraints(api: &Api, shape: &Shape) -> Vec<TokenStream> {
             }
             Check::Date => quote!(Date),
             Check::Color => quote!(Color),
+            Check::Decimal => quote!(Decimal),
             Check::Min(n) => {
                 let n = Literal::i64_unsuffixed(*n);
                 quote!(Min(#n))

@@ -38,8 +38,8 @@ pub(super) fn check_events(ctx: &Ctx, file: &raw::EventsFile) {
     check_enums(ctx, file);
 }
 
-/// The fields of the envelope or of one event: known types, PascalCase XML names,
-/// each once, and `values` only with an `enum` name.
+/// The fields of the envelope or of one event: known types, XML names as WeChat writes
+/// them (PascalCase; the invoice pushes use snake_case, `fpqqlsh`, `tax_no`), each once, and `values` only with an `enum` name.
 fn check_fields(ctx: &Ctx, fields: &[raw::EventField]) {
     let mut seen = HashSet::new();
     for f in fields {
@@ -49,8 +49,8 @@ fn check_fields(ctx: &Ctx, fields: &[raw::EventField]) {
                 format!("type `{}`: expected string, integer or flag", f.ty),
             );
         }
-        if !is_pascal(&f.name) {
-            ctx.error(&f.name, "XML element names are PascalCase");
+        if !is_pascal(&f.name) && !is_snake(&f.name) {
+            ctx.error(&f.name, "XML element names are PascalCase or snake_case");
         }
         if !seen.insert(f.name.as_str()) {
             ctx.error(&f.name, "listed twice");

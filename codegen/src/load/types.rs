@@ -342,9 +342,10 @@ impl Loader {
             None => {}
             Some("date") => want("format", "string", Some(Check::Date)),
             Some("color") => want("format", "string", Some(Check::Color)),
+            Some("decimal") => want("format", "string", Some(Check::Decimal)),
             Some(other) => ctx.error(
                 fpath,
-                format!("unknown format `{other}` (known: date, color)"),
+                format!("unknown format `{other}` (known: date, color, decimal)"),
             ),
         }
         want("min", "int", spec.min.map(Check::Min));

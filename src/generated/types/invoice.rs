@@ -5,6 +5,7 @@ use crate::model::{object, Extra, Fields, Reader, Visit};
 use crate::model::setters;
 use crate::validate::{Checker, Validate};
 use crate::validate::Constraint::*;
+use crate::model::spec_enum;
 
 /// 微信商户号与开票平台关系信息 (paymch_info).
 #[derive(Debug, Clone, PartialEq)]
@@ -708,3 +709,1741 @@ impl Fields for InvoiceCustomValue {
 }
 
 object!(InvoiceCustomValue);
+/// 联系方式信息 (contact), \[VENDOR\] §17/18: 商户获取授权链接之前，需要先设置商户的联系方式.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceContact {
+    /// 联系电话.
+    ///
+    /// *Required when sent; a reply may lack it.*
+    pub phone: Option<String>,
+    /// 开票超时时间.
+    ///
+    /// *Required when sent; a reply may lack it; ≥ 0.*
+    ///
+    /// Note: \[VENDOR\] gives no unit; WxJava's bean calls it timeout (seconds in practice)
+    pub time_out: Option<i64>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceContact {
+    /// A value with the required `phone`, `time_out`; set the others with the setters.
+    pub fn new(phone: impl Into<String>, time_out: i64) -> Self {
+        Self {
+            phone: Some(phone.into()),
+            time_out: Some(time_out),
+            ..Self::slots()
+        }
+    }
+}
+
+setters!(InvoiceContact {
+    phone: String,
+    time_out: i64,
+});
+impl Validate for InvoiceContact {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("phone", self.phone.as_ref(), &[NonEmpty]);
+        c.field("time_out", self.time_out.as_ref(), &[Min(0)]);
+    }
+}
+
+impl Fields for InvoiceContact {
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            phone: None,
+            time_out: None,
+            extra: Extra::new(),
+        }
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "phone" => r.fill(&mut slots.phone),
+            "time_out" => r.fill(&mut slots.time_out),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("phone", &self.phone);
+        v.required("time_out", &self.time_out);
+    }
+}
+
+object!(InvoiceContact);
+/// 开票信息 (invoiceinfo of makeoutinvoice), \[VENDOR\] §14 统一开票接口-开具蓝票. Amounts here are in yuan, written as decimal strings (两位小数), unlike the fen integers of the card package.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceMakeOut {
+    /// 用户的openid 用户知道是谁在开票.
+    ///
+    /// *Required.*
+    pub wxopenid: String,
+    /// 订单号，企业自己内部的订单号码. 注1：ddh（订单号）需要和拉起授权页时的order_id保持一致，否则会出现未授权订单号的报错.
+    ///
+    /// *Required.*
+    pub ddh: String,
+    /// 发票请求流水号，唯一识别开票请求的流水号. 注2：头六位需要和后台的商户识别号保持一致.
+    ///
+    /// *Required.*
+    pub fpqqlsh: String,
+    /// 纳税人识别码.
+    ///
+    /// *Required.*
+    pub nsrsbh: String,
+    /// 纳税人名称.
+    ///
+    /// *Required.*
+    pub nsrmc: String,
+    /// 纳税人地址.
+    ///
+    /// *Required.*
+    pub nsrdz: String,
+    /// 纳税人电话.
+    ///
+    /// *Required.*
+    pub nsrdh: String,
+    /// 纳税人开户行.
+    ///
+    /// *Required.*
+    pub nsrbank: String,
+    /// 纳税人银行账号.
+    ///
+    /// *Required.*
+    pub nsrbankid: String,
+    /// 购货方识别号.
+    pub ghfnsrsbh: Option<String>,
+    /// 购货方名称.
+    ///
+    /// *Required.*
+    pub ghfmc: String,
+    /// 购货方地址.
+    pub ghfdz: Option<String>,
+    /// 购货方电话.
+    pub ghfdh: Option<String>,
+    /// 购货方开户行.
+    pub ghfbank: Option<String>,
+    /// 购货方银行帐号.
+    pub ghfbankid: Option<String>,
+    /// 开票人.
+    ///
+    /// *Required.*
+    pub kpr: String,
+    /// 收款人.
+    pub skr: Option<String>,
+    /// 复核人.
+    pub fhr: Option<String>,
+    /// 价税合计 (yuan).
+    ///
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    ///
+    /// Note: yuan to the fen: at most two places
+    pub jshj: String,
+    /// 合计金额 (yuan, without tax).
+    ///
+    /// *A decimal with at most two places (`135.90`, `0.17`).*
+    ///
+    /// Note: in the example, not in the table (whose hjse row reads 合计金额)
+    pub hjje: Option<String>,
+    /// 合计税额 (yuan).
+    ///
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    ///
+    /// Note: the table's text for hjse says 合计金额; WxJava's bean says 合计税额, which the example's figures bear out (135.9 + 23.1 = 159)
+    pub hjse: String,
+    /// 备注.
+    pub bz: Option<String>,
+    /// 行业类型 0 商业 1其它.
+    ///
+    /// *One of `0`, `1`.*
+    pub hylx: Option<String>,
+    /// 发票行项目数据.
+    ///
+    /// *Required; at least 1 items.*
+    pub invoicedetail_list: Vec<InvoiceMakeOutItem>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceMakeOut {
+    /// A value with the required `wxopenid`, `ddh`, `fpqqlsh`, `nsrsbh`, `nsrmc`, `nsrdz`, `nsrdh`, `nsrbank`, `nsrbankid`, `ghfmc`, `kpr`, `jshj`, `hjse`, `invoicedetail_list`; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        wxopenid: impl Into<String>,
+        ddh: impl Into<String>,
+        fpqqlsh: impl Into<String>,
+        nsrsbh: impl Into<String>,
+        nsrmc: impl Into<String>,
+        nsrdz: impl Into<String>,
+        nsrdh: impl Into<String>,
+        nsrbank: impl Into<String>,
+        nsrbankid: impl Into<String>,
+        ghfmc: impl Into<String>,
+        kpr: impl Into<String>,
+        jshj: impl Into<String>,
+        hjse: impl Into<String>,
+        invoicedetail_list: impl IntoIterator<Item = InvoiceMakeOutItem>,
+    ) -> Self {
+        Self {
+            wxopenid: wxopenid.into(),
+            ddh: ddh.into(),
+            fpqqlsh: fpqqlsh.into(),
+            nsrsbh: nsrsbh.into(),
+            nsrmc: nsrmc.into(),
+            nsrdz: nsrdz.into(),
+            nsrdh: nsrdh.into(),
+            nsrbank: nsrbank.into(),
+            nsrbankid: nsrbankid.into(),
+            ghfmc: ghfmc.into(),
+            kpr: kpr.into(),
+            jshj: jshj.into(),
+            hjse: hjse.into(),
+            invoicedetail_list: invoicedetail_list.into_iter().collect(),
+            ghfnsrsbh: None,
+            ghfdz: None,
+            ghfdh: None,
+            ghfbank: None,
+            ghfbankid: None,
+            skr: None,
+            fhr: None,
+            hjje: None,
+            bz: None,
+            hylx: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+setters!(InvoiceMakeOut {
+    ghfnsrsbh: String,
+    ghfdz: String,
+    ghfdh: String,
+    ghfbank: String,
+    ghfbankid: String,
+    skr: String,
+    fhr: String,
+    hjje: String,
+    bz: String,
+    hylx: String,
+});
+impl Validate for InvoiceMakeOut {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("wxopenid", Some(&self.wxopenid), &[NonEmpty]);
+        c.field("ddh", Some(&self.ddh), &[NonEmpty]);
+        c.field("fpqqlsh", Some(&self.fpqqlsh), &[NonEmpty]);
+        c.field("nsrsbh", Some(&self.nsrsbh), &[NonEmpty]);
+        c.field("nsrmc", Some(&self.nsrmc), &[NonEmpty]);
+        c.field("nsrdz", Some(&self.nsrdz), &[NonEmpty]);
+        c.field("nsrdh", Some(&self.nsrdh), &[NonEmpty]);
+        c.field("nsrbank", Some(&self.nsrbank), &[NonEmpty]);
+        c.field("nsrbankid", Some(&self.nsrbankid), &[NonEmpty]);
+        c.field("ghfmc", Some(&self.ghfmc), &[NonEmpty]);
+        c.field("kpr", Some(&self.kpr), &[NonEmpty]);
+        c.field("jshj", Some(&self.jshj), &[NonEmpty, Decimal]);
+        c.field("hjje", self.hjje.as_ref(), &[Decimal]);
+        c.field("hjse", Some(&self.hjse), &[NonEmpty, Decimal]);
+        c.field("hylx", self.hylx.as_ref(), &[OneOfStr(&["0", "1"])]);
+        c.field("invoicedetail_list", Some(&self.invoicedetail_list), &[MinItems(1)]);
+    }
+}
+
+impl Fields for InvoiceMakeOut {
+    type Slots = (
+        (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ),
+        (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<InvoiceMakeOutItem>>,
+        ),
+    );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "wxopenid" => r.fill(&mut slots.0.0),
+            "ddh" => r.fill(&mut slots.0.1),
+            "fpqqlsh" => r.fill(&mut slots.0.2),
+            "nsrsbh" => r.fill(&mut slots.0.3),
+            "nsrmc" => r.fill(&mut slots.0.4),
+            "nsrdz" => r.fill(&mut slots.0.5),
+            "nsrdh" => r.fill(&mut slots.0.6),
+            "nsrbank" => r.fill(&mut slots.0.7),
+            "nsrbankid" => r.fill(&mut slots.0.8),
+            "ghfnsrsbh" => r.fill(&mut slots.0.9),
+            "ghfmc" => r.fill(&mut slots.0.10),
+            "ghfdz" => r.fill(&mut slots.0.11),
+            "ghfdh" => r.fill(&mut slots.1.0),
+            "ghfbank" => r.fill(&mut slots.1.1),
+            "ghfbankid" => r.fill(&mut slots.1.2),
+            "kpr" => r.fill(&mut slots.1.3),
+            "skr" => r.fill(&mut slots.1.4),
+            "fhr" => r.fill(&mut slots.1.5),
+            "jshj" => r.fill(&mut slots.1.6),
+            "hjje" => r.fill(&mut slots.1.7),
+            "hjse" => r.fill(&mut slots.1.8),
+            "bz" => r.fill(&mut slots.1.9),
+            "hylx" => r.fill(&mut slots.1.10),
+            "invoicedetail_list" => r.fill(&mut slots.1.11),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            wxopenid: slots.0.0.ok_or_else(|| E::missing_field("wxopenid"))?,
+            ddh: slots.0.1.ok_or_else(|| E::missing_field("ddh"))?,
+            fpqqlsh: slots.0.2.ok_or_else(|| E::missing_field("fpqqlsh"))?,
+            nsrsbh: slots.0.3.ok_or_else(|| E::missing_field("nsrsbh"))?,
+            nsrmc: slots.0.4.ok_or_else(|| E::missing_field("nsrmc"))?,
+            nsrdz: slots.0.5.ok_or_else(|| E::missing_field("nsrdz"))?,
+            nsrdh: slots.0.6.ok_or_else(|| E::missing_field("nsrdh"))?,
+            nsrbank: slots.0.7.ok_or_else(|| E::missing_field("nsrbank"))?,
+            nsrbankid: slots.0.8.ok_or_else(|| E::missing_field("nsrbankid"))?,
+            ghfnsrsbh: slots.0.9,
+            ghfmc: slots.0.10.ok_or_else(|| E::missing_field("ghfmc"))?,
+            ghfdz: slots.0.11,
+            ghfdh: slots.1.0,
+            ghfbank: slots.1.1,
+            ghfbankid: slots.1.2,
+            kpr: slots.1.3.ok_or_else(|| E::missing_field("kpr"))?,
+            skr: slots.1.4,
+            fhr: slots.1.5,
+            jshj: slots.1.6.ok_or_else(|| E::missing_field("jshj"))?,
+            hjje: slots.1.7,
+            hjse: slots.1.8.ok_or_else(|| E::missing_field("hjse"))?,
+            bz: slots.1.9,
+            hylx: slots.1.10,
+            invoicedetail_list: slots
+                .1
+                .11
+                .ok_or_else(|| E::missing_field("invoicedetail_list"))?,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("wxopenid", &self.wxopenid);
+        v.required("ddh", &self.ddh);
+        v.required("fpqqlsh", &self.fpqqlsh);
+        v.required("nsrsbh", &self.nsrsbh);
+        v.required("nsrmc", &self.nsrmc);
+        v.required("nsrdz", &self.nsrdz);
+        v.required("nsrdh", &self.nsrdh);
+        v.required("nsrbank", &self.nsrbank);
+        v.required("nsrbankid", &self.nsrbankid);
+        v.field("ghfnsrsbh", &self.ghfnsrsbh);
+        v.required("ghfmc", &self.ghfmc);
+        v.field("ghfdz", &self.ghfdz);
+        v.field("ghfdh", &self.ghfdh);
+        v.field("ghfbank", &self.ghfbank);
+        v.field("ghfbankid", &self.ghfbankid);
+        v.required("kpr", &self.kpr);
+        v.field("skr", &self.skr);
+        v.field("fhr", &self.fhr);
+        v.required("jshj", &self.jshj);
+        v.field("hjje", &self.hjje);
+        v.required("hjse", &self.hjse);
+        v.field("bz", &self.bz);
+        v.field("hylx", &self.hylx);
+        v.required("invoicedetail_list", &self.invoicedetail_list);
+    }
+}
+
+object!(InvoiceMakeOut);
+/// 发票行项目 (an invoicedetail_list entry), \[VENDOR\] §14. Amounts in yuan as decimal strings.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceMakeOutItem {
+    /// 发票行性质 0 正常 1折扣 2 被折扣.
+    ///
+    /// *Required; one of `0`, `1`, `2`.*
+    pub fphxz: String,
+    /// 19位税收分类编码: 根据开票项目，从国家《商品和服务税收分类与编码》选出的19位编码.
+    ///
+    /// *Required; at most 19 bytes.*
+    pub spbm: String,
+    /// 项目名称.
+    ///
+    /// *Required.*
+    pub xmmc: String,
+    /// 计量单位.
+    pub dw: Option<String>,
+    /// 规格型号.
+    pub ggxh: Option<String>,
+    /// 项目数量.
+    ///
+    /// *Required.*
+    pub xmsl: String,
+    /// 项目单价.
+    ///
+    /// *Required.*
+    pub xmdj: String,
+    /// 项目金额 不含税，单位元 两位小数.
+    ///
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    pub xmje: String,
+    /// 税率 精确到两位小数 如0.01.
+    ///
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    pub sl: String,
+    /// 税额 单位元 两位小数.
+    ///
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    pub se: String,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceMakeOutItem {
+    /// A value with the required `fphxz`, `spbm`, `xmmc`, `xmsl`, `xmdj`, `xmje`, `sl`, `se`; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        fphxz: impl Into<String>,
+        spbm: impl Into<String>,
+        xmmc: impl Into<String>,
+        xmsl: impl Into<String>,
+        xmdj: impl Into<String>,
+        xmje: impl Into<String>,
+        sl: impl Into<String>,
+        se: impl Into<String>,
+    ) -> Self {
+        Self {
+            fphxz: fphxz.into(),
+            spbm: spbm.into(),
+            xmmc: xmmc.into(),
+            xmsl: xmsl.into(),
+            xmdj: xmdj.into(),
+            xmje: xmje.into(),
+            sl: sl.into(),
+            se: se.into(),
+            dw: None,
+            ggxh: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+setters!(InvoiceMakeOutItem {
+    dw: String,
+    ggxh: String,
+});
+impl Validate for InvoiceMakeOutItem {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("fphxz", Some(&self.fphxz), &[NonEmpty, OneOfStr(&["0", "1", "2"])]);
+        c.field("spbm", Some(&self.spbm), &[NonEmpty, MaxBytes(19)]);
+        c.field("xmmc", Some(&self.xmmc), &[NonEmpty]);
+        c.field("xmsl", Some(&self.xmsl), &[NonEmpty]);
+        c.field("xmdj", Some(&self.xmdj), &[NonEmpty]);
+        c.field("xmje", Some(&self.xmje), &[NonEmpty, Decimal]);
+        c.field("sl", Some(&self.sl), &[NonEmpty, Decimal]);
+        c.field("se", Some(&self.se), &[NonEmpty, Decimal]);
+    }
+}
+
+impl Fields for InvoiceMakeOutItem {
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "fphxz" => r.fill(&mut slots.0),
+            "spbm" => r.fill(&mut slots.1),
+            "xmmc" => r.fill(&mut slots.2),
+            "dw" => r.fill(&mut slots.3),
+            "ggxh" => r.fill(&mut slots.4),
+            "xmsl" => r.fill(&mut slots.5),
+            "xmdj" => r.fill(&mut slots.6),
+            "xmje" => r.fill(&mut slots.7),
+            "sl" => r.fill(&mut slots.8),
+            "se" => r.fill(&mut slots.9),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            fphxz: slots.0.ok_or_else(|| E::missing_field("fphxz"))?,
+            spbm: slots.1.ok_or_else(|| E::missing_field("spbm"))?,
+            xmmc: slots.2.ok_or_else(|| E::missing_field("xmmc"))?,
+            dw: slots.3,
+            ggxh: slots.4,
+            xmsl: slots.5.ok_or_else(|| E::missing_field("xmsl"))?,
+            xmdj: slots.6.ok_or_else(|| E::missing_field("xmdj"))?,
+            xmje: slots.7.ok_or_else(|| E::missing_field("xmje"))?,
+            sl: slots.8.ok_or_else(|| E::missing_field("sl"))?,
+            se: slots.9.ok_or_else(|| E::missing_field("se"))?,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("fphxz", &self.fphxz);
+        v.required("spbm", &self.spbm);
+        v.required("xmmc", &self.xmmc);
+        v.field("dw", &self.dw);
+        v.field("ggxh", &self.ggxh);
+        v.required("xmsl", &self.xmsl);
+        v.required("xmdj", &self.xmdj);
+        v.required("xmje", &self.xmje);
+        v.required("sl", &self.sl);
+        v.required("se", &self.se);
+    }
+}
+
+object!(InvoiceMakeOutItem);
+/// 冲红信息 (invoiceinfo of clearoutinvoice), \[VENDOR\] §15 统一开票接口-发票冲红.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceClearOut {
+    /// 用户的openid 用户知道是谁在开票.
+    ///
+    /// *Required.*
+    pub wxopenid: String,
+    /// 发票请求流水号，唯一查询发票的流水号 (of this red invoice).
+    ///
+    /// *Required.*
+    pub fpqqlsh: String,
+    /// 纳税人识别码.
+    ///
+    /// *Required.*
+    pub nsrsbh: String,
+    /// 纳税人名称.
+    ///
+    /// *Required.*
+    pub nsrmc: String,
+    /// 原发票代码，即要冲红的蓝票的发票代码.
+    ///
+    /// *Required.*
+    pub yfpdm: String,
+    /// 原发票号码，即要冲红的蓝票的发票号码.
+    ///
+    /// *Required.*
+    ///
+    /// Note: the table's text says 原发票代码 for both rows
+    pub yfphm: String,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceClearOut {
+    /// A value with the required `wxopenid`, `fpqqlsh`, `nsrsbh`, `nsrmc`, `yfpdm`, `yfphm`; set the others with the setters.
+    pub fn new(
+        wxopenid: impl Into<String>,
+        fpqqlsh: impl Into<String>,
+        nsrsbh: impl Into<String>,
+        nsrmc: impl Into<String>,
+        yfpdm: impl Into<String>,
+        yfphm: impl Into<String>,
+    ) -> Self {
+        Self {
+            wxopenid: wxopenid.into(),
+            fpqqlsh: fpqqlsh.into(),
+            nsrsbh: nsrsbh.into(),
+            nsrmc: nsrmc.into(),
+            yfpdm: yfpdm.into(),
+            yfphm: yfphm.into(),
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Validate for InvoiceClearOut {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("wxopenid", Some(&self.wxopenid), &[NonEmpty]);
+        c.field("fpqqlsh", Some(&self.fpqqlsh), &[NonEmpty]);
+        c.field("nsrsbh", Some(&self.nsrsbh), &[NonEmpty]);
+        c.field("nsrmc", Some(&self.nsrmc), &[NonEmpty]);
+        c.field("yfpdm", Some(&self.yfpdm), &[NonEmpty]);
+        c.field("yfphm", Some(&self.yfphm), &[NonEmpty]);
+    }
+}
+
+impl Fields for InvoiceClearOut {
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "wxopenid" => r.fill(&mut slots.0),
+            "fpqqlsh" => r.fill(&mut slots.1),
+            "nsrsbh" => r.fill(&mut slots.2),
+            "nsrmc" => r.fill(&mut slots.3),
+            "yfpdm" => r.fill(&mut slots.4),
+            "yfphm" => r.fill(&mut slots.5),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            wxopenid: slots.0.ok_or_else(|| E::missing_field("wxopenid"))?,
+            fpqqlsh: slots.1.ok_or_else(|| E::missing_field("fpqqlsh"))?,
+            nsrsbh: slots.2.ok_or_else(|| E::missing_field("nsrsbh"))?,
+            nsrmc: slots.3.ok_or_else(|| E::missing_field("nsrmc"))?,
+            yfpdm: slots.4.ok_or_else(|| E::missing_field("yfpdm"))?,
+            yfphm: slots.5.ok_or_else(|| E::missing_field("yfphm"))?,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("wxopenid", &self.wxopenid);
+        v.required("fpqqlsh", &self.fpqqlsh);
+        v.required("nsrsbh", &self.nsrsbh);
+        v.required("nsrmc", &self.nsrmc);
+        v.required("yfpdm", &self.yfpdm);
+        v.required("yfphm", &self.yfphm);
+    }
+}
+
+object!(InvoiceClearOut);
+/// 已开发票 (invoicedetail of queryinvoceinfo), \[VENDOR\] §16. Replies only.
+#[derive(Debug, Default, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceDetail {
+    /// 发票请求流水号.
+    pub fpqqlsh: Option<String>,
+    /// 校验码，位于电子发票右上方，开票日期下.
+    pub jym: Option<String>,
+    /// 开票日期 (yyyyMMddHHmmss in the example).
+    ///
+    /// Note: the table's text says 校验码 again
+    pub kprq: Option<String>,
+    /// 发票代码.
+    pub fpdm: Option<String>,
+    /// 发票号码.
+    pub fphm: Option<String>,
+    /// 发票url.
+    pub pdfurl: Option<String>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceDetail {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+setters!(InvoiceDetail {
+    fpqqlsh: String,
+    jym: String,
+    kprq: String,
+    fpdm: String,
+    fphm: String,
+    pdfurl: String,
+});
+impl Validate for InvoiceDetail {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+    }
+}
+
+impl Fields for InvoiceDetail {
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "fpqqlsh" => r.fill(&mut slots.fpqqlsh),
+            "jym" => r.fill(&mut slots.jym),
+            "kprq" => r.fill(&mut slots.kprq),
+            "fpdm" => r.fill(&mut slots.fpdm),
+            "fphm" => r.fill(&mut slots.fphm),
+            "pdfurl" => r.fill(&mut slots.pdfurl),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("fpqqlsh", &self.fpqqlsh);
+        v.field("jym", &self.jym);
+        v.field("kprq", &self.kprq);
+        v.field("fpdm", &self.fpdm);
+        v.field("fphm", &self.fphm);
+        v.field("pdfurl", &self.pdfurl);
+    }
+}
+
+object!(InvoiceDetail);
+/// 发票模板对象 (invoice_info of platform/createcard), \[PLATFORM\] 2 创建发票卡券模板.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceTemplate {
+    /// 发票卡券模板基础信息.
+    ///
+    /// *Required.*
+    pub base_info: Box<InvoiceTemplateBaseInfo>,
+    /// 收款方（开票方）全称，显示在发票详情内。故建议一个收款方对应一个发票卡券模板.
+    ///
+    /// *Required.*
+    pub payee: String,
+    /// 发票类型 (e.g. 广东省增值税普通发票).
+    ///
+    /// *Required.*
+    pub r#type: String,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceTemplate {
+    /// A value with the required `base_info`, `payee`, `type`; set the others with the setters.
+    pub fn new(
+        base_info: InvoiceTemplateBaseInfo,
+        payee: impl Into<String>,
+        r#type: impl Into<String>,
+    ) -> Self {
+        Self {
+            base_info: Box::new(base_info),
+            payee: payee.into(),
+            r#type: r#type.into(),
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Validate for InvoiceTemplate {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("base_info", Some(&self.base_info), &[]);
+        c.field("payee", Some(&self.payee), &[NonEmpty]);
+        c.field("type", Some(&self.r#type), &[NonEmpty]);
+    }
+}
+
+impl Fields for InvoiceTemplate {
+    type Slots = (Option<Box<InvoiceTemplateBaseInfo>>, Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "base_info" => r.fill(&mut slots.0),
+            "payee" => r.fill(&mut slots.1),
+            "type" => r.fill(&mut slots.2),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            base_info: slots.0.ok_or_else(|| E::missing_field("base_info"))?,
+            payee: slots.1.ok_or_else(|| E::missing_field("payee"))?,
+            r#type: slots.2.ok_or_else(|| E::missing_field("type"))?,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("base_info", &self.base_info);
+        v.required("payee", &self.payee);
+        v.required("type", &self.r#type);
+    }
+}
+
+object!(InvoiceTemplate);
+/// 发票卡券模板基础信息 (base_info).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceTemplateBaseInfo {
+    /// 发票商家 LOGO，请参考 新增永久素材.
+    ///
+    /// *Required.*
+    pub logo_url: String,
+    /// 收款方（显示在列表），上限为 9 个汉字，建议填入商户简称.
+    ///
+    /// *Required; at most 9 汉字 (27 UTF-8 bytes).*
+    pub title: String,
+    /// 开票平台自定义入口名称，与 custom_url 字段共同使用，长度限制在 5 个汉字内.
+    ///
+    /// *At most 5 汉字 (15 UTF-8 bytes).*
+    pub custom_url_name: Option<String>,
+    /// 开票平台自定义入口跳转外链的地址链接，发票外跳的链接会带有发票参数，用于标识是从哪张发票跳出的链接.
+    pub custom_url: Option<String>,
+    /// 显示在入口右侧的 tips，长度限制在 6 个汉字内.
+    ///
+    /// *At most 6 汉字 (18 UTF-8 bytes).*
+    pub custom_url_sub_title: Option<String>,
+    /// 营销场景的自定义入口.
+    pub promotion_url_name: Option<String>,
+    /// 入口跳转外链的地址链接，发票外跳的链接会带有发票参数，用于标识是从那张发票跳出的链接.
+    pub promotion_url: Option<String>,
+    /// 显示在入口右侧的 tips，长度限制在 6 个汉字内.
+    ///
+    /// *At most 6 汉字 (18 UTF-8 bytes).*
+    pub promotion_url_sub_title: Option<String>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceTemplateBaseInfo {
+    /// A value with the required `logo_url`, `title`; set the others with the setters.
+    pub fn new(logo_url: impl Into<String>, title: impl Into<String>) -> Self {
+        Self {
+            logo_url: logo_url.into(),
+            title: title.into(),
+            custom_url_name: None,
+            custom_url: None,
+            custom_url_sub_title: None,
+            promotion_url_name: None,
+            promotion_url: None,
+            promotion_url_sub_title: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+setters!(InvoiceTemplateBaseInfo {
+    custom_url_name: String,
+    custom_url: String,
+    custom_url_sub_title: String,
+    promotion_url_name: String,
+    promotion_url: String,
+    promotion_url_sub_title: String,
+});
+impl Validate for InvoiceTemplateBaseInfo {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("logo_url", Some(&self.logo_url), &[NonEmpty]);
+        c.field("title", Some(&self.title), &[NonEmpty, MaxChars(9)]);
+        c.field("custom_url_name", self.custom_url_name.as_ref(), &[MaxChars(5)]);
+        c.field(
+            "custom_url_sub_title",
+            self.custom_url_sub_title.as_ref(),
+            &[MaxChars(6)],
+        );
+        c.field(
+            "promotion_url_sub_title",
+            self.promotion_url_sub_title.as_ref(),
+            &[MaxChars(6)],
+        );
+    }
+}
+
+impl Fields for InvoiceTemplateBaseInfo {
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "logo_url" => r.fill(&mut slots.0),
+            "title" => r.fill(&mut slots.1),
+            "custom_url_name" => r.fill(&mut slots.2),
+            "custom_url" => r.fill(&mut slots.3),
+            "custom_url_sub_title" => r.fill(&mut slots.4),
+            "promotion_url_name" => r.fill(&mut slots.5),
+            "promotion_url" => r.fill(&mut slots.6),
+            "promotion_url_sub_title" => r.fill(&mut slots.7),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            logo_url: slots.0.ok_or_else(|| E::missing_field("logo_url"))?,
+            title: slots.1.ok_or_else(|| E::missing_field("title"))?,
+            custom_url_name: slots.2,
+            custom_url: slots.3,
+            custom_url_sub_title: slots.4,
+            promotion_url_name: slots.5,
+            promotion_url: slots.6,
+            promotion_url_sub_title: slots.7,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("logo_url", &self.logo_url);
+        v.required("title", &self.title);
+        v.field("custom_url_name", &self.custom_url_name);
+        v.field("custom_url", &self.custom_url);
+        v.field("custom_url_sub_title", &self.custom_url_sub_title);
+        v.field("promotion_url_name", &self.promotion_url_name);
+        v.field("promotion_url", &self.promotion_url);
+        v.field("promotion_url_sub_title", &self.promotion_url_sub_title);
+    }
+}
+
+object!(InvoiceTemplateBaseInfo);
+/// 发票具体内容 (card_ext of insert), \[PLATFORM\] 5 将电子发票卡券插入用户卡包.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceCardExt {
+    /// 随机字符串，防止重复.
+    ///
+    /// *Required.*
+    pub nonce_str: String,
+    /// 用户信息结构体.
+    ///
+    /// *Required.*
+    pub user_card: Box<InvoiceUserCard>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceCardExt {
+    /// A value with the required `nonce_str`, `user_card`; set the others with the setters.
+    pub fn new(nonce_str: impl Into<String>, user_card: InvoiceUserCard) -> Self {
+        Self {
+            nonce_str: nonce_str.into(),
+            user_card: Box::new(user_card),
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Validate for InvoiceCardExt {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("nonce_str", Some(&self.nonce_str), &[NonEmpty]);
+        c.field("user_card", Some(&self.user_card), &[]);
+    }
+}
+
+impl Fields for InvoiceCardExt {
+    type Slots = (Option<String>, Option<Box<InvoiceUserCard>>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "nonce_str" => r.fill(&mut slots.0),
+            "user_card" => r.fill(&mut slots.1),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            nonce_str: slots.0.ok_or_else(|| E::missing_field("nonce_str"))?,
+            user_card: slots.1.ok_or_else(|| E::missing_field("user_card"))?,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("nonce_str", &self.nonce_str);
+        v.required("user_card", &self.user_card);
+    }
+}
+
+object!(InvoiceCardExt);
+/// 用户信息结构体 (user_card).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceUserCard {
+    /// 发票的票面信息.
+    ///
+    /// *Required.*
+    pub invoice_user_data: Box<InvoiceUserData>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceUserCard {
+    /// A value with the required `invoice_user_data`; set the others with the setters.
+    pub fn new(invoice_user_data: InvoiceUserData) -> Self {
+        Self {
+            invoice_user_data: Box::new(invoice_user_data),
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Validate for InvoiceUserCard {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("invoice_user_data", Some(&self.invoice_user_data), &[]);
+    }
+}
+
+impl Fields for InvoiceUserCard {
+    type Slots = (Option<Box<InvoiceUserData>>,);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        if r.key() == "invoice_user_data" {
+            r.fill(&mut slots.0);
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            invoice_user_data: slots
+                .0
+                .ok_or_else(|| E::missing_field("invoice_user_data"))?,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("invoice_user_data", &self.invoice_user_data);
+    }
+}
+
+object!(InvoiceUserCard);
+/// 发票票面信息 (invoice_user_data) as the platform sends it. Amounts in fen (以分为单位).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceUserData {
+    /// 发票的金额，以分为单位.
+    ///
+    /// *Required; ≥ 0.*
+    pub fee: i64,
+    /// 发票的抬头.
+    ///
+    /// *Required.*
+    pub title: String,
+    /// 发票的开票时间，为10位时间戳（utc+8）.
+    ///
+    /// *Required.*
+    pub billing_time: i64,
+    /// 发票的发票号码；数电发票传20位发票号码.
+    ///
+    /// *Required.*
+    pub billing_no: String,
+    /// 发票的发票代码；数电发票发票代码为空.
+    ///
+    /// Note: optional since 数电发票 have none
+    pub billing_code: Option<String>,
+    /// 商品详情结构.
+    pub info: Option<Vec<InvoiceItem>>,
+    /// 不含税金额，以分为单位.
+    ///
+    /// *Required; ≥ 0.*
+    pub fee_without_tax: i64,
+    /// 税额，以分为单位.
+    ///
+    /// *Required; ≥ 0.*
+    pub tax: i64,
+    /// 发票pdf文件上传到微信发票平台后，会生成一个发票s_media_id，该s_media_id可以直接用于关联发票PDF和发票卡券 (platform/setpdf).
+    ///
+    /// *Required.*
+    pub s_pdf_media_id: String,
+    /// 其它消费附件的PDF，如行程单、水单等 (platform/setpdf).
+    pub s_trip_pdf_media_id: Option<String>,
+    /// 校验码，发票pdf右上角，开票日期下的校验码；数电发票发票校验码为空.
+    ///
+    /// Note: the docs' example leaves it out
+    pub check_code: Option<String>,
+    /// 购买方纳税人识别号.
+    pub buyer_number: Option<String>,
+    /// 购买方地址、电话.
+    pub buyer_address_and_phone: Option<String>,
+    /// 购买方开户行及账号.
+    pub buyer_bank_account: Option<String>,
+    /// 销售方纳税人识别号.
+    pub seller_number: Option<String>,
+    /// 销售方地址、电话.
+    pub seller_address_and_phone: Option<String>,
+    /// 销售方开户行及账号.
+    pub seller_bank_account: Option<String>,
+    /// 备注，发票右下角处.
+    pub remarks: Option<String>,
+    /// 收款人，发票左下角处.
+    pub cashier: Option<String>,
+    /// 开票人，发票下方处.
+    pub maker: Option<String>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceUserData {
+    /// A value with the required `fee`, `title`, `billing_time`, `billing_no`, `fee_without_tax`, `tax`, `s_pdf_media_id`; set the others with the setters.
+    pub fn new(
+        fee: i64,
+        title: impl Into<String>,
+        billing_time: i64,
+        billing_no: impl Into<String>,
+        fee_without_tax: i64,
+        tax: i64,
+        s_pdf_media_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            fee,
+            title: title.into(),
+            billing_time,
+            billing_no: billing_no.into(),
+            fee_without_tax,
+            tax,
+            s_pdf_media_id: s_pdf_media_id.into(),
+            billing_code: None,
+            info: None,
+            s_trip_pdf_media_id: None,
+            check_code: None,
+            buyer_number: None,
+            buyer_address_and_phone: None,
+            buyer_bank_account: None,
+            seller_number: None,
+            seller_address_and_phone: None,
+            seller_bank_account: None,
+            remarks: None,
+            cashier: None,
+            maker: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+setters!(InvoiceUserData {
+    billing_code: String,
+    info: Vec<InvoiceItem>,
+    s_trip_pdf_media_id: String,
+    check_code: String,
+    buyer_number: String,
+    buyer_address_and_phone: String,
+    buyer_bank_account: String,
+    seller_number: String,
+    seller_address_and_phone: String,
+    seller_bank_account: String,
+    remarks: String,
+    cashier: String,
+    maker: String,
+});
+impl Validate for InvoiceUserData {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("fee", Some(&self.fee), &[Min(0)]);
+        c.field("title", Some(&self.title), &[NonEmpty]);
+        c.field("billing_no", Some(&self.billing_no), &[NonEmpty]);
+        c.field("info", self.info.as_ref(), &[]);
+        c.field("fee_without_tax", Some(&self.fee_without_tax), &[Min(0)]);
+        c.field("tax", Some(&self.tax), &[Min(0)]);
+        c.field("s_pdf_media_id", Some(&self.s_pdf_media_id), &[NonEmpty]);
+    }
+}
+
+impl Fields for InvoiceUserData {
+    type Slots = (
+        (
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<InvoiceItem>>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ),
+        (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ),
+    );
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "fee" => r.fill(&mut slots.0.0),
+            "title" => r.fill(&mut slots.0.1),
+            "billing_time" => r.fill(&mut slots.0.2),
+            "billing_no" => r.fill(&mut slots.0.3),
+            "billing_code" => r.fill(&mut slots.0.4),
+            "info" => r.fill(&mut slots.0.5),
+            "fee_without_tax" => r.fill(&mut slots.0.6),
+            "tax" => r.fill(&mut slots.0.7),
+            "s_pdf_media_id" => r.fill(&mut slots.0.8),
+            "s_trip_pdf_media_id" => r.fill(&mut slots.0.9),
+            "check_code" => r.fill(&mut slots.0.10),
+            "buyer_number" => r.fill(&mut slots.0.11),
+            "buyer_address_and_phone" => r.fill(&mut slots.1.0),
+            "buyer_bank_account" => r.fill(&mut slots.1.1),
+            "seller_number" => r.fill(&mut slots.1.2),
+            "seller_address_and_phone" => r.fill(&mut slots.1.3),
+            "seller_bank_account" => r.fill(&mut slots.1.4),
+            "remarks" => r.fill(&mut slots.1.5),
+            "cashier" => r.fill(&mut slots.1.6),
+            "maker" => r.fill(&mut slots.1.7),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            fee: slots.0.0.ok_or_else(|| E::missing_field("fee"))?,
+            title: slots.0.1.ok_or_else(|| E::missing_field("title"))?,
+            billing_time: slots.0.2.ok_or_else(|| E::missing_field("billing_time"))?,
+            billing_no: slots.0.3.ok_or_else(|| E::missing_field("billing_no"))?,
+            billing_code: slots.0.4,
+            info: slots.0.5,
+            fee_without_tax: slots
+                .0
+                .6
+                .ok_or_else(|| E::missing_field("fee_without_tax"))?,
+            tax: slots.0.7.ok_or_else(|| E::missing_field("tax"))?,
+            s_pdf_media_id: slots.0.8.ok_or_else(|| E::missing_field("s_pdf_media_id"))?,
+            s_trip_pdf_media_id: slots.0.9,
+            check_code: slots.0.10,
+            buyer_number: slots.0.11,
+            buyer_address_and_phone: slots.1.0,
+            buyer_bank_account: slots.1.1,
+            seller_number: slots.1.2,
+            seller_address_and_phone: slots.1.3,
+            seller_bank_account: slots.1.4,
+            remarks: slots.1.5,
+            cashier: slots.1.6,
+            maker: slots.1.7,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("fee", &self.fee);
+        v.required("title", &self.title);
+        v.required("billing_time", &self.billing_time);
+        v.required("billing_no", &self.billing_no);
+        v.field("billing_code", &self.billing_code);
+        v.field("info", &self.info);
+        v.required("fee_without_tax", &self.fee_without_tax);
+        v.required("tax", &self.tax);
+        v.required("s_pdf_media_id", &self.s_pdf_media_id);
+        v.field("s_trip_pdf_media_id", &self.s_trip_pdf_media_id);
+        v.field("check_code", &self.check_code);
+        v.field("buyer_number", &self.buyer_number);
+        v.field("buyer_address_and_phone", &self.buyer_address_and_phone);
+        v.field("buyer_bank_account", &self.buyer_bank_account);
+        v.field("seller_number", &self.seller_number);
+        v.field("seller_address_and_phone", &self.seller_address_and_phone);
+        v.field("seller_bank_account", &self.seller_bank_account);
+        v.field("remarks", &self.remarks);
+        v.field("cashier", &self.cashier);
+        v.field("maker", &self.maker);
+    }
+}
+
+object!(InvoiceUserData);
+/// 发票项目明细 (an info entry). Prices in fen.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceItem {
+    /// 项目（商品）名称.
+    ///
+    /// *Required when sent; a reply may lack it.*
+    pub name: Option<String>,
+    /// 项目数量.
+    ///
+    /// *≥ 0.*
+    pub num: Option<i64>,
+    /// 项目单位，如个.
+    pub unit: Option<String>,
+    /// 单价，以分为单位.
+    ///
+    /// *Required when sent; a reply may lack it; ≥ 0.*
+    pub price: Option<i64>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceItem {
+    /// A value with the required `name`, `price`; set the others with the setters.
+    pub fn new(name: impl Into<String>, price: i64) -> Self {
+        Self {
+            name: Some(name.into()),
+            price: Some(price),
+            ..Self::slots()
+        }
+    }
+}
+
+setters!(InvoiceItem {
+    name: String,
+    num: i64,
+    unit: String,
+    price: i64,
+});
+impl Validate for InvoiceItem {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("name", self.name.as_ref(), &[NonEmpty]);
+        c.field("num", self.num.as_ref(), &[Min(0)]);
+        c.field("price", self.price.as_ref(), &[Min(0)]);
+    }
+}
+
+impl Fields for InvoiceItem {
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self {
+            name: None,
+            num: None,
+            unit: None,
+            price: None,
+            extra: Extra::new(),
+        }
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "name" => r.fill(&mut slots.name),
+            "num" => r.fill(&mut slots.num),
+            "unit" => r.fill(&mut slots.unit),
+            "price" => r.fill(&mut slots.price),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("name", &self.name);
+        v.field("num", &self.num);
+        v.field("unit", &self.unit);
+        v.required("price", &self.price);
+    }
+}
+
+object!(InvoiceItem);
+/// 用户可在发票票面看到的主要信息 (user_info), \[REIMBURSE\] §5/6. Replies only; amounts in fen.
+#[derive(Debug, Default, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceUserInfo {
+    /// 发票加税合计金额，以分为单位.
+    pub fee: Option<i64>,
+    /// 发票的抬头.
+    pub title: Option<String>,
+    /// 开票时间，为十位时间戳（utc+8）.
+    pub billing_time: Option<i64>,
+    /// 发票代码 (\[REIMBURSE\]'s wording; the platform's insert table calls billing_no the 发票号码).
+    pub billing_no: Option<String>,
+    /// 发票号码 (\[REIMBURSE\]'s wording).
+    pub billing_code: Option<String>,
+    /// 商品信息结构.
+    pub info: Option<Vec<InvoiceItem>>,
+    /// 不含税金额，以分为单位.
+    pub fee_without_tax: Option<i64>,
+    /// 税额,以分为单位.
+    pub tax: Option<i64>,
+    /// 这张发票对应的PDF_URL.
+    pub pdf_url: Option<String>,
+    /// 其它消费凭证附件对应的URL，如行程单、水单等.
+    pub trip_pdf_url: Option<String>,
+    /// 发票报销状态.
+    pub reimburse_status: Option<InvoiceReimburseStatus>,
+    /// 校验码.
+    pub check_code: Option<String>,
+    /// 购买方纳税人识别号.
+    pub buyer_number: Option<String>,
+    /// 购买方地址、电话.
+    pub buyer_address_and_phone: Option<String>,
+    /// 购买方开户行及账号.
+    pub buyer_bank_account: Option<String>,
+    /// 销售方纳税人识别号.
+    pub seller_number: Option<String>,
+    /// 销售方地址、电话.
+    pub seller_address_and_phone: Option<String>,
+    /// 销售方开户行及账号.
+    pub seller_bank_account: Option<String>,
+    /// 备注.
+    pub remarks: Option<String>,
+    /// 收款人，发票左下角处.
+    pub cashier: Option<String>,
+    /// 开票人，发票右下角处.
+    pub maker: Option<String>,
+    /// 发票的订单号.
+    ///
+    /// Note: in getinvoicebatch's example, not in the table
+    pub order_id: Option<String>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceUserInfo {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+setters!(InvoiceUserInfo {
+    fee: i64,
+    title: String,
+    billing_time: i64,
+    billing_no: String,
+    billing_code: String,
+    info: Vec<InvoiceItem>,
+    fee_without_tax: i64,
+    tax: i64,
+    pdf_url: String,
+    trip_pdf_url: String,
+    reimburse_status: InvoiceReimburseStatus,
+    check_code: String,
+    buyer_number: String,
+    buyer_address_and_phone: String,
+    buyer_bank_account: String,
+    seller_number: String,
+    seller_address_and_phone: String,
+    seller_bank_account: String,
+    remarks: String,
+    cashier: String,
+    maker: String,
+    order_id: String,
+});
+impl Validate for InvoiceUserInfo {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("info", self.info.as_ref(), &[]);
+        c.field("reimburse_status", self.reimburse_status.as_ref(), &[]);
+    }
+}
+
+impl Fields for InvoiceUserInfo {
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "fee" => r.fill(&mut slots.fee),
+            "title" => r.fill(&mut slots.title),
+            "billing_time" => r.fill(&mut slots.billing_time),
+            "billing_no" => r.fill(&mut slots.billing_no),
+            "billing_code" => r.fill(&mut slots.billing_code),
+            "info" => r.fill(&mut slots.info),
+            "fee_without_tax" => r.fill(&mut slots.fee_without_tax),
+            "tax" => r.fill(&mut slots.tax),
+            "pdf_url" => r.fill(&mut slots.pdf_url),
+            "trip_pdf_url" => r.fill(&mut slots.trip_pdf_url),
+            "reimburse_status" => r.fill(&mut slots.reimburse_status),
+            "check_code" => r.fill(&mut slots.check_code),
+            "buyer_number" => r.fill(&mut slots.buyer_number),
+            "buyer_address_and_phone" => r.fill(&mut slots.buyer_address_and_phone),
+            "buyer_bank_account" => r.fill(&mut slots.buyer_bank_account),
+            "seller_number" => r.fill(&mut slots.seller_number),
+            "seller_address_and_phone" => r.fill(&mut slots.seller_address_and_phone),
+            "seller_bank_account" => r.fill(&mut slots.seller_bank_account),
+            "remarks" => r.fill(&mut slots.remarks),
+            "cashier" => r.fill(&mut slots.cashier),
+            "maker" => r.fill(&mut slots.maker),
+            "order_id" => r.fill(&mut slots.order_id),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("fee", &self.fee);
+        v.field("title", &self.title);
+        v.field("billing_time", &self.billing_time);
+        v.field("billing_no", &self.billing_no);
+        v.field("billing_code", &self.billing_code);
+        v.field("info", &self.info);
+        v.field("fee_without_tax", &self.fee_without_tax);
+        v.field("tax", &self.tax);
+        v.field("pdf_url", &self.pdf_url);
+        v.field("trip_pdf_url", &self.trip_pdf_url);
+        v.field("reimburse_status", &self.reimburse_status);
+        v.field("check_code", &self.check_code);
+        v.field("buyer_number", &self.buyer_number);
+        v.field("buyer_address_and_phone", &self.buyer_address_and_phone);
+        v.field("buyer_bank_account", &self.buyer_bank_account);
+        v.field("seller_number", &self.seller_number);
+        v.field("seller_address_and_phone", &self.seller_address_and_phone);
+        v.field("seller_bank_account", &self.seller_bank_account);
+        v.field("remarks", &self.remarks);
+        v.field("cashier", &self.cashier);
+        v.field("maker", &self.maker);
+        v.field("order_id", &self.order_id);
+    }
+}
+
+object!(InvoiceUserInfo);
+/// 一张发票卡券 (getinvoiceinfo's reply; an item_list entry of getinvoicebatch), \[REIMBURSE\] §5/6. Replies only.
+#[derive(Debug, Default, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceInfo {
+    /// 发票 id.
+    pub card_id: Option<String>,
+    /// 发票的有效期起始时间.
+    pub begin_time: Option<i64>,
+    /// 发票的有效期截止时间.
+    pub end_time: Option<i64>,
+    /// 卡券状态 (NORMAL, EXPIRE…).
+    ///
+    /// Note: in the example, not in the table
+    pub user_card_status: Option<String>,
+    /// 用户标识.
+    pub openid: Option<String>,
+    /// 发票的类型，如广东增值税普通发票.
+    pub r#type: Option<String>,
+    /// 发票的收款方.
+    pub payee: Option<String>,
+    /// 发票详情.
+    pub detail: Option<String>,
+    /// 用户可在发票票面看到的主要信息.
+    pub user_info: Option<Box<InvoiceUserInfo>>,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceInfo {
+    /// An empty value; set fields with the setters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`type`](Self::type).
+    pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
+        self.r#type = Some(r#type.into());
+        self
+    }
+}
+
+setters!(InvoiceInfo {
+    card_id: String,
+    begin_time: i64,
+    end_time: i64,
+    user_card_status: String,
+    openid: String,
+    payee: String,
+    detail: String,
+    user_info: Box<InvoiceUserInfo>,
+});
+impl Validate for InvoiceInfo {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("user_info", self.user_info.as_ref(), &[]);
+    }
+}
+
+impl Fields for InvoiceInfo {
+    type Slots = Self;
+    fn slots() -> Self::Slots {
+        Self::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.card_id),
+            "begin_time" => r.fill(&mut slots.begin_time),
+            "end_time" => r.fill(&mut slots.end_time),
+            "user_card_status" => r.fill(&mut slots.user_card_status),
+            "openid" => r.fill(&mut slots.openid),
+            "type" => r.fill(&mut slots.r#type),
+            "payee" => r.fill(&mut slots.payee),
+            "detail" => r.fill(&mut slots.detail),
+            "user_info" => r.fill(&mut slots.user_info),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self, extra: Extra) -> Result<Self, E> {
+        Ok(Self { extra, ..slots })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.field("card_id", &self.card_id);
+        v.field("begin_time", &self.begin_time);
+        v.field("end_time", &self.end_time);
+        v.field("user_card_status", &self.user_card_status);
+        v.field("openid", &self.openid);
+        v.field("type", &self.r#type);
+        v.field("payee", &self.payee);
+        v.field("detail", &self.detail);
+        v.field("user_info", &self.user_info);
+    }
+}
+
+object!(InvoiceInfo);
+/// 一张发票卡券的标识 (card_id + encrypt_code), as the user's choice (JS-SDK chooseInvoice) gives it to a reimburser.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InvoiceCardRef {
+    /// 发票卡券的 card_id.
+    ///
+    /// *Required.*
+    pub card_id: String,
+    /// 发票卡券的加密 code，和 card_id 共同构成一张发票卡券的唯一标识.
+    ///
+    /// *Required.*
+    pub encrypt_code: String,
+    /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InvoiceCardRef {
+    /// A value with the required `card_id`, `encrypt_code`; set the others with the setters.
+    pub fn new(card_id: impl Into<String>, encrypt_code: impl Into<String>) -> Self {
+        Self {
+            card_id: card_id.into(),
+            encrypt_code: encrypt_code.into(),
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Validate for InvoiceCardRef {
+    fn validate(&self, c: &mut Checker) {
+        c.described_fields(self);
+        c.field("card_id", Some(&self.card_id), &[NonEmpty]);
+        c.field("encrypt_code", Some(&self.encrypt_code), &[NonEmpty]);
+    }
+}
+
+impl Fields for InvoiceCardRef {
+    type Slots = (Option<String>, Option<String>);
+    fn slots() -> Self::Slots {
+        Default::default()
+    }
+
+    fn read(slots: &mut Self::Slots, r: &mut impl Reader) {
+        match r.key() {
+            "card_id" => r.fill(&mut slots.0),
+            "encrypt_code" => r.fill(&mut slots.1),
+            _ => {}
+        }
+    }
+
+    fn build<E: serde::de::Error>(slots: Self::Slots, extra: Extra) -> Result<Self, E> {
+        Ok(Self {
+            card_id: slots.0.ok_or_else(|| E::missing_field("card_id"))?,
+            encrypt_code: slots.1.ok_or_else(|| E::missing_field("encrypt_code"))?,
+            extra,
+        })
+    }
+
+    fn visit(&self, v: &mut impl Visit) {
+        v.required("card_id", &self.card_id);
+        v.required("encrypt_code", &self.encrypt_code);
+    }
+}
+
+object!(InvoiceCardRef);
+/// 发票报销状态 (reimburse_status), \[REIMBURSE\] §10 发票报销状态一览表.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvoiceReimburseStatus {
+    /// `INVOICE_REIMBURSE_INIT`: 发票初始状态，未锁定 (can be submitted for reimbursement).
+    Init,
+    /// `INVOICE_REIMBURSE_LOCK`: 发票已锁定 (in a reimbursement process; 无法重复提交报销).
+    Lock,
+    /// `INVOICE_REIMBURSE_CLOSURE`: 发票已核销 (reimbursed: removed from the user's card package; irreversible).
+    Closure,
+    /// `INVOICE_REIMBURSE_CANCEL`: 发票被冲红 (red-flushed; \[PLATFORM\] 目前电子发票冲红在微信中表现为对应的发票卡券被核销).
+    Cancel,
+    /// A value the docs did not list when this crate was generated, kept as sent.
+    Unknown(String),
+}
+
+impl InvoiceReimburseStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Init => "INVOICE_REIMBURSE_INIT",
+            Self::Lock => "INVOICE_REIMBURSE_LOCK",
+            Self::Closure => "INVOICE_REIMBURSE_CLOSURE",
+            Self::Cancel => "INVOICE_REIMBURSE_CANCEL",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl From<&str> for InvoiceReimburseStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "INVOICE_REIMBURSE_INIT" => Self::Init,
+            "INVOICE_REIMBURSE_LOCK" => Self::Lock,
+            "INVOICE_REIMBURSE_CLOSURE" => Self::Closure,
+            "INVOICE_REIMBURSE_CANCEL" => Self::Cancel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+spec_enum!(InvoiceReimburseStatus, str);

@@ -130,7 +130,10 @@ static ACTIONS: &[Action] = &[
     action("buy_gift_card", "openid, page_id, card_id, price, count?, outer_str?", "a user buys gift cards on a shelf and pays; replies {order_id, codes}", Now(user::buy_gift_card)),
     action("send_gift_card", "openid, order_id, chat_room?", "the buyer sends an order's gift cards to a friend or a group", Now(user::send_gift_card)),
     action("accept_gift_card", "openid, order_id", "a friend accepts gift cards sent to them; replies {codes}", Now(user::accept_gift_card)),
-    action("authorize_invoice", "s_pappid, order_id, title, phone?, email?", "a user authorises invoicing an order, with a personal title", Now(user::authorize_invoice)),
+    action("authorize_invoice", "s_pappid, order_id, title, phone?, email?, openid?", "a user authorises invoicing an order, with a personal title; pushes user_authorize_invoice", Now(user::authorize_invoice)),
+    action("choose_invoices", "openid", "the invoices a user can hand to a reimburser (JS-SDK chooseInvoice); replies {invoices: [{card_id, encrypt_code}]}", Now(user::choose_invoices)),
+    action("submit_invoice_title", "openid, url, title, business?, tax_no?, addr?, phone?, bank_type?, bank_no?", "a user submits a title on the seller's title link; pushes submit_invoice_title", Now(user::submit_invoice_title)),
+    action("invoice_title_qr", "openid, title, business?, tax_no?, addr?, phone?, bank_type?, bank_no?", "the QR code of a title a user keeps in WeChat; replies {scan_text} for scantitle", Now(user::invoice_title_qr)),
     // What WeChat's staff and time do.
     action("approve", "card_id", "review approves a card", Now(operator::approve)),
     action("reject", "card_id, reason?", "review rejects a card", Now(operator::reject)),

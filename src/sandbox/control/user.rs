@@ -2,8 +2,8 @@
 
 use super::body::{ControlError, parse};
 use super::{Engine, Outcome};
-use crate::sandbox::GiftCardPurchase;
-use crate::types::InvoiceUserTitle;
+use crate::sandbox::{GiftCardPurchase, InvoiceTitle};
+use crate::types::{InvoiceBizTitle, InvoiceUserTitle};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -253,6 +253,8 @@ pub(super) fn name_user(engine: &Engine, body: &[u8]) -> Outcome {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AuthorizeInvoice {
+    /// The user; the seeded examples' holder when left out.
+    openid: Option<String>,
     s_pappid: String,
     order_id: String,
     title: String,
@@ -262,6 +264,10 @@ struct AuthorizeInvoice {
 
 pub(super) fn authorize_invoice(engine: &Engine, body: &[u8]) -> Outcome {
     let b: AuthorizeInvoice = parse(body)?;
+    let openid = b
+        .openid
+        .as_deref()
+        .unwrap_or(crate::sandbox::world::SEEDED_HOLDER);
     let title = InvoiceUserTitle {
         title: Some(b.title),
         phone: b.phone,
@@ -270,6 +276,100 @@ pub(super) fn authorize_invoice(engine: &Engine, body: &[u8]) -> Outcome {
     };
     engine
         .world
-        .authorize_invoice(&b.s_pappid, &b.order_id, title)?;
+        .authorize_invoice(openid, &b.s_pappid, &b.order_id, title)?;
     Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChooseInvoices {
+    openid: String,
+}
+
+pub(super) fn choose_invoices(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: ChooseInvoices = parse(body)?;
+    let chosen = engine.world.choose_invoices(&b.openid);
+    let invoices: Vec<_> = chosen
+        .iter()
+        .map(|c| json!({ "card_id": c.card_id, "encrypt_code": c.encrypt_code }))
+        .collect();
+    Ok(json!({ "invoices": invoices }))
+}
+
+/// A title a user keeps in WeChat: personal unless `business`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvoiceTitleQr {
+    openid: String,
+    title: String,
+    #[serde(default)]
+    business: bool,
+    tax_no: Option<String>,
+    addr: Option<String>,
+    phone: Option<String>,
+    bank_type: Option<String>,
+    bank_no: Option<String>,
+}
+
+/// The same title, submitted on the seller's title link `url`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitInvoiceTitle {
+    openid: String,
+    url: String,
+    title: String,
+    #[serde(default)]
+    business: bool,
+    tax_no: Option<String>,
+    addr: Option<String>,
+    phone: Option<String>,
+    bank_type: Option<String>,
+    bank_no: Option<String>,
+}
+
+impl InvoiceTitleQr {
+    fn title(self) -> InvoiceTitle {
+        if self.business {
+            InvoiceTitle::Business(InvoiceBizTitle {
+                title: Some(self.title),
+                tax_no: self.tax_no,
+                addr: self.addr,
+                phone: self.phone,
+                bank_type: self.bank_type,
+                bank_no: self.bank_no,
+                ..Default::default()
+            })
+        } else {
+            InvoiceTitle::Person(InvoiceUserTitle {
+                title: Some(self.title),
+                phone: self.phone,
+                ..Default::default()
+            })
+        }
+    }
+}
+
+pub(super) fn submit_invoice_title(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: SubmitInvoiceTitle = parse(body)?;
+    let title = InvoiceTitleQr {
+        openid: b.openid,
+        title: b.title,
+        business: b.business,
+        tax_no: b.tax_no,
+        addr: b.addr,
+        phone: b.phone,
+        bank_type: b.bank_type,
+        bank_no: b.bank_no,
+    };
+    let openid = title.openid.clone();
+    engine
+        .world
+        .submit_invoice_title(&openid, &b.url, &title.title())?;
+    Ok(json!({}))
+}
+
+pub(super) fn invoice_title_qr(engine: &Engine, body: &[u8]) -> Outcome {
+    let b: InvoiceTitleQr = parse(body)?;
+    let scan_text = engine.world.invoice_title_qr(&b.title());
+    Ok(json!({ "scan_text": scan_text }))
 }

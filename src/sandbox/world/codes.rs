@@ -406,7 +406,7 @@ impl CodeOperations for World {
 }
 
 /// The sandbox's reversible code encryption: XOR with a key from the app secret, as hex.
-fn crypt(code: &str, secret: &str) -> String {
+pub(super) fn crypt(code: &str, secret: &str) -> String {
     let key = secret.as_bytes();
     code.bytes()
         .enumerate()
@@ -414,7 +414,7 @@ fn crypt(code: &str, secret: &str) -> String {
         .collect()
 }
 
-fn decrypt(encrypted: &str, secret: &str) -> Option<String> {
+pub(super) fn decrypt(encrypted: &str, secret: &str) -> Option<String> {
     let key = secret.as_bytes();
     if encrypted.len() % 2 != 0 || key.is_empty() {
         return None;

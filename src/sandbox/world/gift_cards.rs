@@ -1,21 +1,20 @@
-//! Gift cards (the `gift_card` endpoints) and invoicing after payment (`invoice`): the
-//! shelves a merchant puts on sale, the WeChat Pay merchant numbers behind them, the
-//! orders users place (sandbox only: `User::buy_gift_card`), their gifting and
-//! acceptance, refunds; and the invoicing settings and what users authorised.
+//! Gift cards (the `gift_card` endpoints): the shelves a merchant puts on sale, the
+//! WeChat Pay merchant numbers behind them, the orders users place (sandbox only:
+//! `User::buy_gift_card`), their gifting and acceptance, refunds; and the seeding of
+//! invoicing after payment's settings (the invoices themselves are in `invoices`).
 
 use super::codes::CodeRecord;
 use super::{State, World, fail};
 use crate::ErrCode;
-use crate::generated::sandbox::{GiftCardOperations, InvoiceOperations};
+use crate::generated::sandbox::GiftCardOperations;
+use crate::gift_card;
 use crate::sandbox::card_events as push;
 use crate::sandbox::runtime::Failure;
 use crate::types::{
     GiftCardOrder, GiftCardOrderCard, GiftCardPage, GiftCardPicItem, GiftCardTheme,
-    InvoiceAuthField, InvoiceBizField, InvoicePayMchInfo, InvoiceUserAuthInfo, InvoiceUserField,
-    UserCardStatus,
+    InvoiceAuthField, InvoicePayMchInfo, InvoiceUserAuthInfo, UserCardStatus,
 };
-use crate::{gift_card, invoice};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// WeChat Pay's page where a merchant completes the gift card application (the one
 /// pay/whitelist/add's documented reply links to).
@@ -76,15 +75,6 @@ impl OrderRecord {
         let cards = self.order.card_list.iter().flatten();
         cards.filter_map(|c| c.code.clone()).collect()
     }
-}
-
-/// What invoicing after payment remembers.
-#[derive(Debug, Default)]
-pub(super) struct Invoicing {
-    pub(super) pay_mch: Option<InvoicePayMchInfo>,
-    pub(super) auth_field: Option<InvoiceAuthField>,
-    /// (s_pappid, order_id) -> when the user authorised, and the title they filled in.
-    pub(super) authorizations: HashMap<(String, String), (i64, InvoiceUserAuthInfo)>,
 }
 
 /// What a sandbox user buys on a shelf (`User::buy_gift_card`).
@@ -403,32 +393,6 @@ impl World {
         });
         Ok(codes)
     }
-
-    /// A user authorises invoicing an order on the platform `s_pappid` (sandbox only),
-    /// with a personal title.
-    pub(crate) fn authorize_invoice(
-        &self,
-        s_pappid: &str,
-        order_id: &str,
-        title: crate::types::InvoiceUserTitle,
-    ) -> Result<(), Failure> {
-        let at = self.secs();
-        let mut state = self.lock();
-        let linked = state.invoice.pay_mch.as_ref();
-        if linked.and_then(|p| p.s_pappid.as_deref()) != Some(s_pappid) {
-            return Err(fail(
-                ErrCode::InvoicePayMchNotSet,
-                "no merchant number is linked to this invoicing platform (set_pay_mch)",
-            ));
-        }
-        let info = InvoiceUserAuthInfo {
-            user_field: Some(Box::new(title)),
-            ..Default::default()
-        };
-        let key = (s_pappid.to_owned(), order_id.to_owned());
-        state.invoice.authorizations.insert(key, (at, info));
-        Ok(())
-    }
 }
 
 impl GiftCardOperations for World {
@@ -685,76 +649,6 @@ impl GiftCardOperations for World {
     }
 }
 
-impl InvoiceOperations for World {
-    fn invoice_set_pay_mch(
-        &self,
-        request: invoice::InvoiceSetPayMchRequest,
-    ) -> Result<invoice::InvoiceSetPayMchResponse, Failure> {
-        self.lock().invoice.pay_mch = Some(*request.paymch_info);
-        Ok(Default::default())
-    }
-
-    fn invoice_get_pay_mch(
-        &self,
-        _request: invoice::InvoiceGetPayMchRequest,
-    ) -> Result<invoice::InvoiceGetPayMchResponse, Failure> {
-        let state = self.lock();
-        let linked = state.invoice.pay_mch.clone().ok_or_else(|| {
-            fail(
-                ErrCode::InvoicePayMchNotSet,
-                "no merchant number is linked to an invoicing platform",
-            )
-        })?;
-        Ok(invoice::InvoiceGetPayMchResponse {
-            paymch_info: Some(Box::new(linked)),
-            ..Default::default()
-        })
-    }
-
-    fn invoice_set_auth_field(
-        &self,
-        request: invoice::InvoiceSetAuthFieldRequest,
-    ) -> Result<invoice::InvoiceSetAuthFieldResponse, Failure> {
-        self.lock().invoice.auth_field = Some(*request.auth_field);
-        Ok(Default::default())
-    }
-
-    fn invoice_get_auth_field(
-        &self,
-        _request: invoice::InvoiceGetAuthFieldRequest,
-    ) -> Result<invoice::InvoiceGetAuthFieldResponse, Failure> {
-        let state = self.lock();
-        // Never set: the page asks nothing (both kinds of title shown empty).
-        let fields = state.invoice.auth_field.clone().unwrap_or_else(|| {
-            InvoiceAuthField::new(InvoiceUserField::new(), InvoiceBizField::new())
-        });
-        Ok(invoice::InvoiceGetAuthFieldResponse {
-            auth_field: Some(Box::new(fields)),
-            ..Default::default()
-        })
-    }
-
-    fn invoice_get_auth_data(
-        &self,
-        request: invoice::InvoiceGetAuthDataRequest,
-    ) -> Result<invoice::InvoiceGetAuthDataResponse, Failure> {
-        let state = self.lock();
-        let key = (request.s_pappid, request.order_id);
-        let (at, info) = state.invoice.authorizations.get(&key).ok_or_else(|| {
-            fail(
-                ErrCode::InvoiceOrderNotAuthorized,
-                "the order is not authorised",
-            )
-        })?;
-        Ok(invoice::InvoiceGetAuthDataResponse {
-            invoice_status: Some("auth success".to_owned()),
-            auth_time: Some(*at),
-            user_auth_info: Some(Box::new(info.clone())),
-            ..Default::default()
-        })
-    }
-}
-
 /// What a documentation example of the gift card or invoice endpoints refers to, as
 /// its documented reply shows it when it does.
 #[derive(Debug, Default)]
@@ -925,7 +819,13 @@ impl World {
                 ..Default::default()
             });
             let key = (s_pappid, order_id);
-            state.invoice.authorizations.insert(key, (now, info));
+            let openid = super::invoices::SEEDED_HOLDER.to_owned();
+            let authorization = super::invoices::Authorization {
+                at: now,
+                info,
+                openid,
+            };
+            state.invoice.authorizations.insert(key, authorization);
         }
     }
 }

@@ -25,8 +25,9 @@
 //!   shows (`store_wxa`);
 //! - `messages`: card messages users receive by mass, preview and customer-service
 //!   messages, users' tags and WeChat names (`message`);
-//! - `gift_cards`: gift card shelves, orders and refunds, invoicing after payment
-//!   (`gift_card`, `invoice`);
+//! - `gift_cards`: gift card shelves, orders and refunds (`gift_card`);
+//! - `invoices`: electronic invoices, from the authorisation page to reimbursement
+//!   (`invoice`, `invoice_platform`, `invoice_reimburse`);
 //! - `special_tickets`: boarding passes, meeting and movie tickets, red packets
 //!   (`ticket`);
 //! - `account`: colours, categories, uploaded images, tokens (`basic`, `token`);
@@ -41,6 +42,7 @@ mod codes;
 mod coins;
 mod distribution;
 mod gift_cards;
+mod invoices;
 mod members;
 mod merchants;
 mod messages;
@@ -55,6 +57,10 @@ pub(crate) use account::COLORS;
 pub(crate) use coins::{PAYER, SeedCoins};
 pub use gift_cards::GiftCardPurchase;
 pub(crate) use gift_cards::GiftCardSeed;
+pub use invoices::InvoiceTitle;
+pub(crate) use invoices::{
+    InvoiceSeed, SEEDED_HOLDER, SeedInvoiceCard, before as invoice_status_before,
+};
 pub(crate) use members::{Profile, answers as member_answers};
 pub use messages::{CardMessage, MessageKind};
 pub(crate) use seed::{PastEvents, Seed, SeedRule};
@@ -139,8 +145,8 @@ struct State {
     seeded_card_ext_signatures: BTreeSet<String>,
     /// Gift card shelves, orders, merchant numbers.
     gift_cards: gift_cards::GiftCards,
-    /// Invoicing after payment: settings and what users authorised.
-    invoice: gift_cards::Invoicing,
+    /// Electronic invoices: settings, authorisations, templates, PDFs, invoices.
+    invoice: invoices::Invoicing,
     serial: u64,
 }
 

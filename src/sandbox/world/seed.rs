@@ -56,6 +56,8 @@ pub(crate) struct Seed {
     /// API paths the sandbox does not serve but the account has (another product's
     /// API a quota example asks about): `quota.get` answers them.
     pub api_paths: Vec<String>,
+    /// Electronic invoices: orders, templates, PDFs, invoices in card packages.
+    pub invoices: super::InvoiceSeed,
 }
 
 /// A pay-gift rule an example names or shows.
@@ -123,6 +125,7 @@ impl World {
         for path in seed.api_paths {
             self.quota.know(path);
         }
+        self.seed_invoices(&mut state, seed.invoices);
     }
 
     /// Cards as shown by a reply first, then the generic ones an example names; a card

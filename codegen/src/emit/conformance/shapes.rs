@@ -89,6 +89,7 @@ pub(super) fn breaking(
         Check::MaxChars(n) => Value::from("券".repeat(*n as usize + 1)),
         Check::Date => Value::from("2015/06/15"),
         Check::Color => Value::from("#10AD61"),
+        Check::Decimal => Value::from("1.005"),
         Check::ContentTypes(_) => return None,
         Check::Min(n) => Value::from(n.checked_sub(1)?),
         Check::Max(n) => Value::from(n.checked_add(1)?),
@@ -134,6 +135,7 @@ pub fn minimal(api: &Api, shape: &Shape) -> Value {
     match &shape.ty {
         Ty::String if shape.checks.contains(&Check::Date) => Value::from("2015-06-15"),
         Ty::String if shape.checks.contains(&Check::Color) => Value::from("Color010"),
+        Ty::String if shape.checks.contains(&Check::Decimal) => Value::from("1.00"),
         Ty::String => Value::from("x"),
         Ty::Int => {
             let min = shape.checks.iter().find_map(|c| {

@@ -1,0 +1,597 @@
+//! Electronic invoices end to end, the three parties played by one sandbox account: the
+//! seller asks for an authorisation link and the user authorises (`user_authorize_invoice`
+//! pushed); the seller makes the invoice out (`cloud_invoice_invoiceresult_event`); the
+//! platform uploads the PDF and inserts the invoice into the user's card package; a
+//! reimburser reads it, locks and reimburses it (`update_invoice_status` pushed each
+//! time), and cannot reimburse it twice. Then the refusals on the way: an order refused
+//! is never invoiced, a red-flushed invoice leaves the card package. And titles: submitted
+//! on the seller's link (`submit_invoice_title`), or scanned from the user's QR code.
+
+use super::errcode;
+use super::net::{free_port, sandbox_action};
+use serde_json::json;
+use std::time::Duration;
+use wechat_card::invoice::{
+    InvoiceClearOutInvoiceRequest, InvoiceGetAuthDataRequest, InvoiceGetAuthUrlRequest,
+    InvoiceGetSelectTitleUrlRequest, InvoiceMakeOutInvoiceRequest, InvoiceQueryInvoiceInfoRequest,
+    InvoiceRejectInsertRequest, InvoiceScanTitleRequest, InvoiceSetAuthFieldRequest,
+    InvoiceSetContactRequest,
+};
+use wechat_card::invoice_platform::{
+    InvoicePlatformCreateCardRequest, InvoicePlatformInsertRequest, InvoicePlatformSetPdfRequest,
+    InvoicePlatformSetUrlRequest,
+};
+use wechat_card::invoice_reimburse::{
+    InvoiceReimburseGetInvoiceBatchRequest, InvoiceReimburseGetInvoiceInfoRequest,
+    InvoiceReimburseUpdateInvoiceStatusRequest, InvoiceReimburseUpdateStatusBatchRequest,
+};
+use wechat_card::push::events::{CardEvent, InvoiceStatusPushed, InvoiceTitleType};
+use wechat_card::sandbox::{Delivery, InvoiceTitle, PushTarget, Sandbox};
+use wechat_card::types::{
+    InvoiceAuthField, InvoiceBizField, InvoiceBizTitle, InvoiceCardExt, InvoiceCardRef,
+    InvoiceClearOut, InvoiceContact, InvoiceItem, InvoiceMakeOut, InvoiceMakeOutItem,
+    InvoiceReimburseStatus as Status, InvoiceTemplate, InvoiceTemplateBaseInfo, InvoiceUserCard,
+    InvoiceUserData, InvoiceUserField, InvoiceUserTitle,
+};
+use wechat_card::{Client, ErrCode, FilePart};
+
+const BUYER: &str = "o_invoice_buyer";
+const TAXPAYER: &str = "110109500321654";
+/// The account's appid: the one users authorise orders with (insert's appid).
+const APPID: &str = "wx0123456789abcdef";
+
+/// Pushes go to a port nobody listens on: each is recorded once, and flushing reports it.
+fn record_pushes(sandbox: &Sandbox) {
+    let dead = format!("http://127.0.0.1:{}/wechat", free_port());
+    let target = PushTarget::plain(dead, "token")
+        .retries(0)
+        .timeout(Duration::from_secs(1));
+    sandbox.push_events_to(target).unwrap();
+}
+
+/// The invoice events pushed, as (event, sender, detail).
+fn invoice_events(deliveries: &[Delivery]) -> Vec<(&'static str, String, String)> {
+    let from = |e: &wechat_card::push::events::Envelope| e.from_user_name.clone();
+    let status = |s: &InvoiceStatusPushed| s.as_str().to_owned();
+    deliveries
+        .iter()
+        .filter_map(|d| match &d.event {
+            CardEvent::UserAuthorizeInvoice(e) => Some((
+                "authorized",
+                from(&e.envelope),
+                e.succ_order_id.clone().unwrap_or_default(),
+            )),
+            CardEvent::CloudInvoiceInvoiceresultEvent(e) => {
+                Some(("made_out", from(&e.envelope), e.fpqqlsh.clone()))
+            }
+            CardEvent::UpdateInvoiceStatus(e) => {
+                Some(("status", from(&e.envelope), status(&e.status)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The platform's id, from the link seturl gives.
+async fn platform_id(client: &Client) -> String {
+    let set_url = InvoicePlatformSetUrlRequest::new();
+    let url = client.invoice_platform().set_url(&set_url).await.unwrap();
+    let url = url.invoice_url.expect("invoice_url");
+    url.split("s_pappid=").nth(1).expect("s_pappid").to_owned()
+}
+
+/// The seller's settings, and an authorisation link for `order_id` (type=1: the page
+/// asks the title).
+async fn seller_ready(client: &Client, s_pappid: &str, order_id: &str) {
+    let invoice = client.invoice();
+    let contact = InvoiceSetContactRequest::new(InvoiceContact::new("020-88888888", 3600));
+    invoice.set_contact(&contact).await.unwrap();
+    let fields = InvoiceAuthField::new(
+        InvoiceUserField::new().show_title(1),
+        InvoiceBizField::new(),
+    );
+    invoice
+        .set_auth_field(&InvoiceSetAuthFieldRequest::new(fields))
+        .await
+        .unwrap();
+    let ticket = client.card_ticket().await.unwrap();
+    let link = InvoiceGetAuthUrlRequest::new(
+        s_pappid,
+        order_id,
+        15_900,
+        1_700_000_000,
+        "web",
+        ticket.expose(),
+        1,
+    )
+    .redirect_url("https://shop.example.com/invoiced");
+    // The api_ticket is a credential: Debug never shows it.
+    assert!(!format!("{link:?}").contains(ticket.expose()));
+    let link = invoice.get_auth_url(&link).await.unwrap();
+    assert!(link.auth_url.unwrap().contains(order_id));
+}
+
+/// A washing machine, 135.90 yuan + 23.10 yuan VAT, for `order_id`.
+fn make_out(order_id: &str, fpqqlsh: &str) -> InvoiceMakeOutInvoiceRequest {
+    let item = InvoiceMakeOutItem::new(
+        "0",
+        "1090418010000000000",
+        "洗衣机",
+        "1",
+        "135.90",
+        "135.90",
+        "0.17",
+        "23.10",
+    );
+    let info = InvoiceMakeOut::new(
+        BUYER,
+        order_id,
+        fpqqlsh,
+        TAXPAYER,
+        "沙盒电器",
+        "深圳市",
+        "0755-22889998",
+        "中国银行",
+        "12345678",
+        "周一",
+        "小明",
+        "159.00",
+        "23.10",
+        vec![item],
+    );
+    InvoiceMakeOutInvoiceRequest::new(info)
+}
+
+/// The invoice as the platform inserts it: numbers from the invoice made out, amounts
+/// in fen.
+fn card_ext(nonce: &str, fpdm: &str, fphm: &str, pdf: &str) -> InvoiceCardExt {
+    let data = InvoiceUserData::new(15_900, "李雷", 1_700_000_000, fphm, 13_590, 2_310, pdf)
+        .billing_code(fpdm)
+        .info(vec![InvoiceItem::new("洗衣机", 13_590).num(1).unit("台")]);
+    InvoiceCardExt::new(nonce, InvoiceUserCard::new(data))
+}
+
+fn status_of(ref_: &InvoiceCardRef, to: Status) -> InvoiceReimburseUpdateInvoiceStatusRequest {
+    InvoiceReimburseUpdateInvoiceStatusRequest::new(&ref_.card_id, &ref_.encrypt_code, to)
+}
+
+#[tokio::test]
+async fn an_invoice_is_authorised_made_out_inserted_and_reimbursed_once() {
+    let sandbox = Sandbox::builder()
+        .appid(APPID)
+        .review(None)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    record_pushes(&sandbox);
+    let s_pappid = platform_id(&client).await;
+    let order_id = "ORDER-1001";
+    seller_ready(&client, &s_pappid, order_id).await;
+
+    // Before the user authorises, nothing can be made out.
+    let request = make_out(order_id, "SANDBX0000000001");
+    let refused = client.invoice().make_out_invoice(&request).await;
+    assert_eq!(errcode(refused), ErrCode::InvoiceOrderNotAuthorized);
+
+    // The user authorises on the page; the seller reads the title.
+    let user = sandbox.user(BUYER);
+    let title = InvoiceUserTitle::default().title("李雷");
+    user.authorize_invoice(&s_pappid, order_id, title).unwrap();
+    let data = InvoiceGetAuthDataRequest::new(&s_pappid, order_id);
+    let data = client.invoice().get_auth_data(&data).await.unwrap();
+    assert_eq!(data.invoice_status.as_deref(), Some("auth success"));
+    let filled = data.user_auth_info.unwrap().user_field.unwrap();
+    assert_eq!(filled.title.as_deref(), Some("李雷"));
+
+    // The seller makes it out; the platform's numbers come back from the query.
+    client.invoice().make_out_invoice(&request).await.unwrap();
+    let query = InvoiceQueryInvoiceInfoRequest::new("SANDBX0000000001", TAXPAYER);
+    let detail = client.invoice().query_invoice_info(&query).await.unwrap();
+    let detail = detail.invoicedetail.unwrap();
+    let (fpdm, fphm) = (detail.fpdm.unwrap(), detail.fphm.unwrap());
+    assert!(detail.pdfurl.is_some() && detail.kprq.is_some());
+
+    // The platform: a template, the PDF (a non-PDF is refused), the insert.
+    let platform = client.invoice_platform();
+    let base = InvoiceTemplateBaseInfo::new("http://mmbiz.qpic.cn/logo.png", "沙盒电器");
+    let template = InvoiceTemplate::new(base, "沙盒电器有限公司", "广东省增值税普通发票");
+    let card_id = platform
+        .create_card(&InvoicePlatformCreateCardRequest::new(template))
+        .await
+        .unwrap()
+        .card_id
+        .unwrap();
+    let png = FilePart::new(
+        "invoice.pdf",
+        "application/pdf",
+        b"\x89PNG not a pdf".to_vec(),
+    );
+    let refused = platform
+        .set_pdf(&InvoicePlatformSetPdfRequest::new(png))
+        .await;
+    assert_eq!(errcode(refused), ErrCode::InvoicePdfInvalid);
+    let pdf = FilePart::new(
+        "invoice.pdf",
+        "application/pdf",
+        b"%PDF-1.4 invoice".to_vec(),
+    );
+    let media_id = platform
+        .set_pdf(&InvoicePlatformSetPdfRequest::new(pdf))
+        .await
+        .unwrap()
+        .s_media_id
+        .unwrap();
+    assert!(platform.pdf_url(&media_id).await.unwrap().pdf_url.is_some());
+    let ext = card_ext("nonce-1", &fpdm, &fphm, &media_id);
+    let insert = InvoicePlatformInsertRequest::new(order_id, &card_id, APPID, ext);
+    let inserted = platform.insert(&insert).await.unwrap();
+    assert_eq!(inserted.openid.as_deref(), Some(BUYER));
+    // The same nonce again inserts nothing more: the same code.
+    let again = platform.insert(&insert).await.unwrap();
+    assert_eq!(again.code, inserted.code);
+
+    // The user hands it to a reimburser (chooseInvoice), who reads it.
+    let chosen = user.choose_invoices();
+    assert_eq!(chosen.len(), 1);
+    let mine = &chosen[0];
+    let reimburse = client.invoice_reimburse();
+    let read = InvoiceReimburseGetInvoiceInfoRequest::new(&mine.card_id, &mine.encrypt_code);
+    let info = reimburse.get_invoice_info(&read).await.unwrap();
+    assert_eq!(info.openid.as_deref(), Some(BUYER));
+    assert_eq!(info.payee.as_deref(), Some("沙盒电器有限公司"));
+    let face = info.user_info.unwrap();
+    assert_eq!(face.fee, Some(15_900));
+    assert_eq!(face.billing_no.as_deref(), Some(fphm.as_str()));
+    assert_eq!(face.reimburse_status, Some(Status::Init));
+
+    // Reimbursing needs the lock first; locked, then reimbursed; never twice.
+    let early = reimburse
+        .update_invoice_status(&status_of(mine, Status::Closure))
+        .await;
+    assert_eq!(errcode(early), ErrCode::InvoiceNotLocked);
+    reimburse
+        .update_invoice_status(&status_of(mine, Status::Lock))
+        .await
+        .unwrap();
+    reimburse
+        .update_invoice_status(&status_of(mine, Status::Closure))
+        .await
+        .unwrap();
+    let twice = reimburse
+        .update_invoice_status(&status_of(mine, Status::Closure))
+        .await;
+    assert_eq!(errcode(twice), ErrCode::InvoiceStatusError);
+    let info = reimburse.get_invoice_info(&read).await.unwrap();
+    assert_eq!(
+        info.user_info.unwrap().reimburse_status,
+        Some(Status::Closure)
+    );
+    assert!(
+        user.choose_invoices().is_empty(),
+        "reimbursed: out of the card package"
+    );
+
+    let deliveries = sandbox.flush_pushes().await;
+    assert_eq!(
+        invoice_events(&deliveries),
+        vec![
+            ("authorized", BUYER.to_owned(), order_id.to_owned()),
+            ("made_out", BUYER.to_owned(), "SANDBX0000000001".to_owned()),
+            (
+                "status",
+                BUYER.to_owned(),
+                "INVOICE_REIMBURSE_LOCK".to_owned()
+            ),
+            (
+                "status",
+                BUYER.to_owned(),
+                "INVOICE_REIMBURSE_CLOSURE".to_owned()
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_refused_order_is_never_invoiced_and_a_red_flushed_invoice_leaves_the_package() {
+    let sandbox = Sandbox::builder()
+        .appid(APPID)
+        .review(None)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let s_pappid = platform_id(&client).await;
+    let user = sandbox.user(BUYER);
+    seller_ready(&client, &s_pappid, "ORDER-2001").await;
+    let title = || InvoiceUserTitle::default().title("李雷");
+    user.authorize_invoice(&s_pappid, "ORDER-2001", title())
+        .unwrap();
+    user.authorize_invoice(&s_pappid, "ORDER-2002", title())
+        .unwrap();
+
+    // Refused: it cannot be made out nor inserted, nor authorised again.
+    let reject = InvoiceRejectInsertRequest::new(&s_pappid, "ORDER-2001", "抬头无效");
+    client.invoice().reject_insert(&reject).await.unwrap();
+    let made_out = client
+        .invoice()
+        .make_out_invoice(&make_out("ORDER-2001", "SANDBX0000000002"))
+        .await;
+    assert_eq!(errcode(made_out), ErrCode::InvoiceRejected);
+    let again = user.authorize_invoice(&s_pappid, "ORDER-2001", title());
+    assert_eq!(errcode(again), ErrCode::InvoiceRejected);
+
+    // The other order is made out, inserted, then red-flushed: the card is CANCEL and
+    // no longer offered to reimbursers; flushing it twice is refused.
+    let request = make_out("ORDER-2002", "SANDBX0000000003");
+    client.invoice().make_out_invoice(&request).await.unwrap();
+    let query = InvoiceQueryInvoiceInfoRequest::new("SANDBX0000000003", TAXPAYER);
+    let detail = client.invoice().query_invoice_info(&query).await.unwrap();
+    let detail = detail.invoicedetail.unwrap();
+    let (fpdm, fphm) = (detail.fpdm.unwrap(), detail.fphm.unwrap());
+    let platform = client.invoice_platform();
+    let base = InvoiceTemplateBaseInfo::new("http://mmbiz.qpic.cn/logo.png", "沙盒电器");
+    let template = InvoiceTemplate::new(base, "沙盒电器有限公司", "广东省增值税普通发票");
+    let create = InvoicePlatformCreateCardRequest::new(template);
+    let card_id = platform
+        .create_card(&create)
+        .await
+        .unwrap()
+        .card_id
+        .unwrap();
+    let pdf = FilePart::new(
+        "invoice.pdf",
+        "application/pdf",
+        b"%PDF-1.4 invoice".to_vec(),
+    );
+    let set_pdf = InvoicePlatformSetPdfRequest::new(pdf);
+    // An s_media_id lives 3 days unless an invoice uses it.
+    let stale = platform
+        .set_pdf(&set_pdf)
+        .await
+        .unwrap()
+        .s_media_id
+        .unwrap();
+    sandbox.advance_clock(Duration::from_secs(3 * 86_400 + 1));
+    let late = card_ext("nonce-late", &fpdm, &fphm, &stale);
+    let late = InvoicePlatformInsertRequest::new("ORDER-2002", &card_id, APPID, late);
+    assert_eq!(
+        errcode(platform.insert(&late).await),
+        ErrCode::InvoicePdfInvalid
+    );
+    assert_eq!(
+        errcode(platform.pdf_url(&stale).await),
+        ErrCode::InvoicePdfInvalid
+    );
+    let media_id = platform
+        .set_pdf(&set_pdf)
+        .await
+        .unwrap()
+        .s_media_id
+        .unwrap();
+    let insert = InvoicePlatformInsertRequest::new(
+        "ORDER-2002",
+        &card_id,
+        APPID,
+        card_ext("nonce-2", &fpdm, &fphm, &media_id),
+    );
+    platform.insert(&insert).await.unwrap();
+    assert_eq!(user.choose_invoices().len(), 1);
+    let mine = user.choose_invoices().remove(0);
+
+    let red = InvoiceClearOut::new(
+        BUYER,
+        "SANDBX0000000004",
+        TAXPAYER,
+        "沙盒电器",
+        &fpdm,
+        &fphm,
+    );
+    let red = InvoiceClearOutInvoiceRequest::new(red);
+    client.invoice().clear_out_invoice(&red).await.unwrap();
+    let read = InvoiceReimburseGetInvoiceInfoRequest::new(&mine.card_id, &mine.encrypt_code);
+    let info = client
+        .invoice_reimburse()
+        .get_invoice_info(&read)
+        .await
+        .unwrap();
+    assert_eq!(
+        info.user_info.unwrap().reimburse_status,
+        Some(Status::Cancel)
+    );
+    assert!(user.choose_invoices().is_empty());
+    let lock = client
+        .invoice_reimburse()
+        .update_invoice_status(&status_of(&mine, Status::Lock))
+        .await;
+    assert_eq!(errcode(lock), ErrCode::InvoiceStatusError);
+    let red_again = InvoiceClearOut::new(
+        BUYER,
+        "SANDBX0000000005",
+        TAXPAYER,
+        "沙盒电器",
+        &fpdm,
+        &fphm,
+    );
+    let red_again = InvoiceClearOutInvoiceRequest::new(red_again);
+    let twice = client.invoice().clear_out_invoice(&red_again).await;
+    assert_eq!(errcode(twice), ErrCode::InvoiceStatusError);
+}
+
+#[tokio::test]
+async fn titles_reach_the_seller_by_its_link_and_by_the_users_qr_code() {
+    let sandbox = Sandbox::builder()
+        .appid(APPID)
+        .review(None)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    record_pushes(&sandbox);
+    let user = sandbox.user(BUYER);
+    let company = InvoiceBizTitle::default()
+        .title("沙盒电器有限公司")
+        .tax_no("91440300MA5D000000");
+    let company = InvoiceTitle::Business(company);
+
+    // The seller's link at the till: the user picks a title and submits it.
+    let link = InvoiceGetSelectTitleUrlRequest::new().attach("till-7");
+    let link = client.invoice().get_select_title_url(&link).await.unwrap();
+    user.submit_invoice_title(&link.url.unwrap(), &company)
+        .unwrap();
+    let forged =
+        "https://mp.weixin.qq.com/intp/invoice/usertitle?action=select_title&select_title_key=nope";
+    assert_eq!(
+        errcode(user.submit_invoice_title(forged, &company)),
+        ErrCode::InvoiceInvalidParams
+    );
+    let deliveries = sandbox.flush_pushes().await;
+    let submitted: Vec<_> = deliveries
+        .iter()
+        .filter_map(|d| match &d.event {
+            CardEvent::SubmitInvoiceTitle(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(submitted.len(), 1);
+    assert_eq!(submitted[0].title, "沙盒电器有限公司");
+    assert_eq!(submitted[0].attach.as_deref(), Some("till-7"));
+    assert_eq!(
+        submitted[0].title_type,
+        InvoiceTitleType::InvoiceUserTitleBusinessType
+    );
+
+    // The user's own QR code, scanned by the seller.
+    let person = InvoiceTitle::Person(InvoiceUserTitle::default().title("李雷"));
+    let scan_text = user.invoice_title_qr(&person);
+    let scanned = InvoiceScanTitleRequest::new(&scan_text);
+    let scanned = client.invoice().scan_title(&scanned).await.unwrap();
+    assert_eq!(scanned.title.as_deref(), Some("李雷"));
+    assert_eq!(scanned.title_type, Some(1));
+    let stale = InvoiceScanTitleRequest::new(
+        "https://mp.weixin.qq.com/intp/invoice/usertitlewxa?invoice_key=old",
+    );
+    let stale = client.invoice().scan_title(&stale).await;
+    assert_eq!(errcode(stale), ErrCode::InvoiceTitleQrExpired);
+}
+
+/// The life as another language drives it, with the blocking client: the user's steps
+/// over the control API (authorize_invoice, choose_invoices, invoice_title_qr), the
+/// three parties through the WeChat API.
+#[test]
+fn the_life_over_the_control_api() {
+    let sandbox = Sandbox::builder()
+        .appid(APPID)
+        .review(None)
+        .start_blocking()
+        .unwrap();
+    let client = sandbox.blocking_client().unwrap();
+    let url = sandbox.url();
+    let set_url = InvoicePlatformSetUrlRequest::new();
+    let link = client.invoice_platform().set_url(&set_url).unwrap();
+    let s_pappid = link.invoice_url.unwrap();
+    let s_pappid = s_pappid.split("s_pappid=").nth(1).unwrap().to_owned();
+
+    let body =
+        json!({"openid": BUYER, "s_pappid": s_pappid, "order_id": "ORDER-3001", "title": "Lee"});
+    let authorised = sandbox_action(&url, "authorize_invoice", body);
+    assert_eq!(authorised["errcode"], 0, "{authorised}");
+    client
+        .invoice()
+        .make_out_invoice(&make_out("ORDER-3001", "SANDBX0000000006"))
+        .unwrap();
+    let query = InvoiceQueryInvoiceInfoRequest::new("SANDBX0000000006", TAXPAYER);
+    let detail = client.invoice().query_invoice_info(&query).unwrap();
+    let detail = detail.invoicedetail.unwrap();
+    let (fpdm, fphm) = (detail.fpdm.unwrap(), detail.fphm.unwrap());
+    let platform = client.invoice_platform();
+    let base = InvoiceTemplateBaseInfo::new("http://mmbiz.qpic.cn/logo.png", "沙盒电器");
+    let template = InvoiceTemplate::new(base, "沙盒电器有限公司", "广东省增值税普通发票");
+    let create = InvoicePlatformCreateCardRequest::new(template);
+    let card_id = platform.create_card(&create).unwrap().card_id.unwrap();
+    let pdf = FilePart::new(
+        "invoice.pdf",
+        "application/pdf",
+        b"%PDF-1.4 invoice".to_vec(),
+    );
+    let set_pdf = InvoicePlatformSetPdfRequest::new(pdf);
+    let media_id = platform.set_pdf(&set_pdf).unwrap().s_media_id.unwrap();
+    let ext = card_ext("nonce-3", &fpdm, &fphm, &media_id);
+    let insert = InvoicePlatformInsertRequest::new("ORDER-3001", &card_id, APPID, ext);
+    platform.insert(&insert).unwrap();
+
+    let chosen = sandbox_action(&url, "choose_invoices", json!({"openid": BUYER}));
+    let chosen = chosen["invoices"].as_array().unwrap().clone();
+    assert_eq!(chosen.len(), 1);
+    let mine = InvoiceCardRef::new(
+        chosen[0]["card_id"].as_str().unwrap(),
+        chosen[0]["encrypt_code"].as_str().unwrap(),
+    );
+    assert_eq!(mine.card_id, card_id);
+    let batch =
+        InvoiceReimburseUpdateStatusBatchRequest::new(BUYER, Status::Lock, vec![mine.clone()]);
+    client
+        .invoice_reimburse()
+        .update_status_batch(&batch)
+        .unwrap();
+    let batch =
+        InvoiceReimburseUpdateStatusBatchRequest::new(BUYER, Status::Closure, vec![mine.clone()]);
+    client
+        .invoice_reimburse()
+        .update_status_batch(&batch)
+        .unwrap();
+    let twice = client.invoice_reimburse().update_status_batch(&batch);
+    assert_eq!(errcode(twice), ErrCode::InvoiceStatusError);
+    let read = InvoiceReimburseGetInvoiceBatchRequest::new(vec![mine]);
+    let read = client.invoice_reimburse().get_invoice_batch(&read).unwrap();
+    let face = read.item_list.unwrap().remove(0).user_info.unwrap();
+    assert_eq!(face.reimburse_status, Some(Status::Closure));
+    assert_eq!(face.order_id.as_deref(), Some("ORDER-3001"));
+
+    let qr = json!({"openid": BUYER, "title": "沙盒电器有限公司", "business": true, "tax_no": "91440300MA5D000000"});
+    let qr = sandbox_action(&url, "invoice_title_qr", qr);
+    let scanned = InvoiceScanTitleRequest::new(qr["scan_text"].as_str().unwrap());
+    let scanned = client.invoice().scan_title(&scanned).unwrap();
+    assert_eq!(scanned.title_type, Some(0));
+    assert_eq!(scanned.tax_no.as_deref(), Some("91440300MA5D000000"));
+}
+
+#[tokio::test]
+async fn the_authorisation_link_needs_the_sellers_settings() {
+    let sandbox = Sandbox::builder()
+        .appid(APPID)
+        .review(None)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let s_pappid = platform_id(&client).await;
+    let invoice = client.invoice();
+    let link = |s_pappid: &str, r#type| {
+        InvoiceGetAuthUrlRequest::new(
+            s_pappid,
+            "ORDER-4001",
+            100,
+            1_700_000_000,
+            "app",
+            "ticket",
+            r#type,
+        )
+    };
+    // 商户获取授权链接之前，需要先设置商户的联系方式.
+    let early = invoice.get_auth_url(&link(&s_pappid, 0)).await;
+    assert_eq!(errcode(early), ErrCode::InvoiceInvalidParams);
+    let contact = InvoiceSetContactRequest::new(InvoiceContact::new("020-88888888", 3600));
+    invoice.set_contact(&contact).await.unwrap();
+    // type=1 asks the fields set_auth_field set.
+    let fields_first = invoice.get_auth_url(&link(&s_pappid, 1)).await;
+    assert_eq!(errcode(fields_first), ErrCode::InvoiceAuthFieldNotSet);
+    let unknown = invoice.get_auth_url(&link("not-a-platform", 0)).await;
+    assert_eq!(errcode(unknown), ErrCode::InvoiceInvalidParams);
+    let made = invoice.get_auth_url(&link(&s_pappid, 0)).await.unwrap();
+    assert!(made.auth_url.is_some() && made.appid.is_none());
+    // The request is checked before anything is sent: web needs redirect_url.
+    let web = InvoiceGetAuthUrlRequest::new(&s_pappid, "ORDER-4001", 100, 1, "web", "ticket", 0);
+    let refused = invoice.get_auth_url(&web).await.unwrap_err();
+    assert!(refused.to_string().contains("redirect_url"), "{refused}");
+}
