@@ -1,4 +1,4 @@
-//! Project tasks. `cargo xtask codegen [--check]`, `cargo xtask test [ARGS]`.
+//! Project tasks. `cargo xtask codegen [--check]`, `cargo xtask openapi`, `cargo xtask test [ARGS]`.
 
 mod test;
 
@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use wechat_card_codegen::{Mode, run};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--root DIR] | cargo xtask test [ARGS]
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--root DIR] | cargo xtask openapi [--root DIR] | cargo xtask test [ARGS]
 
   codegen          regenerate src/generated/ and tests/conformance/ from spec/
   codegen --check  change nothing; fail if the generated files are stale
+  openapi          regenerate only docs/openapi.json (codegen writes and checks it too)
   --root DIR       work on the repository at DIR instead of this one
   test [ARGS]      the whole test suite on any machine: provides a redis-server for the
                    fleet tests (installing it with apt-get where it can), then runs
@@ -33,6 +34,22 @@ fn main() -> ExitCode {
     }
     if args.first().map(String::as_str) == Some("test") {
         return test::run(&root, &args[1..]);
+    }
+    if args.iter().map(String::as_str).eq(["openapi"]) {
+        return match wechat_card_codegen::write_openapi(&root) {
+            Ok(changed) => {
+                let what = if changed { "updated" } else { "up to date" };
+                eprintln!(
+                    "openapi: {} {what}",
+                    wechat_card_codegen::emit::OPENAPI_PATH
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("openapi: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let mode = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["codegen"] => Mode::Write,
