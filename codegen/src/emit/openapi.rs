@@ -494,7 +494,14 @@ fn responses(endpoints: &[&Endpoint]) -> J {
         "The reply: `errcode` 0 or absent is success, any other value an error (HTTP 200 either way)"
     };
     content.push(("application/json".to_owned(), json));
-    o! { "200" => o! { "description" => description, "content" => J::O(content) } }
+    let mut out = o! { "200" => o! { "description" => description, "content" => J::O(content) } };
+    if endpoints[0].response.is_none() {
+        out.push(
+            "4XX",
+            o! { "description" => "No file and no JSON: WeChat answers a request for a file it does not have (an invalid or expired ticket) with an HTTP error (see the notes)" },
+        );
+    }
+    out
 }
 
 /// Every model and enum, by its Rust name, and the reply envelope.
