@@ -156,9 +156,12 @@ fn sandbox_server() -> J {
     }
 }
 
+/// A path's operations: the endpoints of each method.
+type PathItem<'a> = Vec<(Method, Vec<&'a Endpoint>)>;
+
 /// Path items in spec order; endpoints sharing a method and path are one operation.
 fn paths(api: &Api) -> J {
-    let mut keys: Vec<(&str, Vec<(Method, Vec<&Endpoint>)>)> = Vec::new();
+    let mut keys: Vec<(&str, PathItem)> = Vec::new();
     for e in api.groups.iter().flat_map(|g| &g.endpoints) {
         let item = match keys.iter_mut().find(|(path, _)| *path == e.path) {
             Some(item) => item,
@@ -331,7 +334,7 @@ fn query_params(api: &Api, e: &Endpoint) -> Vec<J> {
             if let Some(text) = field_text(f) {
                 p.push("description", text);
             }
-            p.push("schema", shape(api, &f.shape, f.secret));
+            p.push("schema", shape(&f.shape, f.secret));
             let examples: Vec<(String, J)> = e
                 .examples
                 .iter()
@@ -507,7 +510,7 @@ fn responses(endpoints: &[&Endpoint]) -> J {
 /// Every model and enum, by its Rust name, and the reply envelope.
 fn schemas(api: &Api) -> J {
     let mut all = vec![("WeChatReply".to_owned(), envelope(api))];
-    all.extend(api.models.values().map(|m| (m.name.clone(), model(api, m))));
+    all.extend(api.models.values().map(|m| (m.name.clone(), model(m))));
     all.extend(api.enums.values().map(|e| (e.name.clone(), enumeration(e))));
     J::O(all)
 }
@@ -534,7 +537,7 @@ fn envelope(api: &Api) -> J {
     }
 }
 
-fn model(api: &Api, m: &Model) -> J {
+fn model(m: &Model) -> J {
     let mut s = o! { "type" => "object" };
     let required: Vec<&str> = m
         .fields
@@ -562,7 +565,7 @@ fn model(api: &Api, m: &Model) -> J {
         s.push("description", text.join("\n\n"));
     }
     let properties = m.fields.iter().map(|f| {
-        let mut p = shape(api, &f.shape, f.secret);
+        let mut p = shape(&f.shape, f.secret);
         if let Some(text) = field_text(f) {
             p.push("description", text);
         }
@@ -600,7 +603,7 @@ fn field_text(f: &Field) -> Option<String> {
 }
 
 /// A value's schema, with every constraint JSON Schema can express.
-fn shape(api: &Api, shape: &Shape, secret: bool) -> J {
+fn shape(shape: &Shape, secret: bool) -> J {
     let mut s = match &shape.ty {
         Ty::String if secret => o! { "type" => "string", "format" => "password" },
         Ty::String => o! { "type" => "string" },
@@ -608,7 +611,7 @@ fn shape(api: &Api, shape: &Shape, secret: bool) -> J {
         Ty::Bool => o! { "type" => "boolean" },
         Ty::Json => o! {},
         Ty::File => o! { "type" => "string", "contentMediaType" => "application/octet-stream" },
-        Ty::List(inner) => o! { "type" => "array", "items" => self::shape(api, inner, false) },
+        Ty::List(inner) => o! { "type" => "array", "items" => self::shape(inner, false) },
         Ty::Model(name) | Ty::Enum(name) => schema_ref(name),
     };
     for check in &shape.checks {
