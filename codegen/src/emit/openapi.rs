@@ -75,8 +75,8 @@ of the official WeChat Card & Coupon documentation, with each fact's source) —
 edit; change the spec instead.
 
 **Servers.** Most endpoints are on `api.weixin.qq.com`; the few on `mp.weixin.qq.com` \
-name it in their own `servers`. The sandbox (`wechat-card-sandbox`, `cargo install \
-wechat-card --features sandbox`) serves every endpoint of both hosts on one local \
+name it in their own `servers`. The sandbox (`wechat-card-sandbox`: `cargo install \
+--path . --features sandbox --bin wechat-card-sandbox` in a checkout of the crate) serves every endpoint of both hosts on one local \
 address, plus its control API under `/sandbox/` (docs/sandbox.md).
 
 **Replies.** WeChat answers HTTP 200 with a JSON object. `errcode` absent or 0 is a \
@@ -110,6 +110,7 @@ pub fn file(api: &Api) -> GeneratedFile {
         "openapi" => "3.1.0",
         "info" => o! {
             "title" => "WeChat Official Account Card & Coupon (卡券) API",
+            // The description's own revision (codegen does not know the crate's version).
             "version" => "1.0.0",
             "summary" => "Every Card & Coupon endpoint, as the wechat-card crate's spec describes it",
             "description" => DESCRIPTION,
