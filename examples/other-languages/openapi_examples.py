@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sends one documented example of every operation in docs/openapi.json to a sandbox.
 
-    python3 openapi_examples.py http://127.0.0.1:8848 [path/to/openapi.json]
+    python3 openapi_examples.py [-v] http://127.0.0.1:8848 [path/to/openapi.json]
 
 What a client generated from the description would send: the path, the fixed query
 parameters, `access_token` where the operation's security asks for it, a JSON body, the
@@ -100,8 +100,12 @@ def requests(operation):
 
 
 def main():
-    base = sys.argv[1].rstrip("/")
-    path = sys.argv[2] if len(sys.argv) > 2 else "docs/openapi.json"
+    args = sys.argv[1:]
+    verbose = "-v" in args
+    args = [a for a in args if a != "-v"]
+    base = args[0].rstrip("/")
+    path = args[1] if len(args) > 1 else "docs/openapi.json"
+    ok = print if verbose else (lambda *_: None)
     with open(path, encoding="utf-8") as f:
         description = json.load(f)
     _, _, body = call("POST", f"{base}/sandbox/credentials", b"{}", "application/json")
@@ -127,14 +131,14 @@ def main():
                 # route" does).
                 error_class = f"{status // 100}XX" in operation["responses"]
                 if status != 200 and error_class and reply_type != "application/json":
-                    print(f"ok   {what}: HTTP {status}, as documented")
+                    ok(f"ok   {what}: HTTP {status}, as documented")
                     passed += 1
                     continue
                 if status != 200 or reply_type not in documented:
                     failed.append(f"{what}: HTTP {status} {reply_type}: {reply[:200]!r}")
                     continue
                 if reply_type != "application/json":
-                    print(f"ok   {what}: {reply_type}, {len(reply)} bytes")
+                    ok(f"ok   {what}: {reply_type}, {len(reply)} bytes")
                     passed += 1
                     continue
                 answer = json.loads(reply)
@@ -143,7 +147,7 @@ def main():
                 if errcode in MALFORMED or (errcode == 40097 and broken):
                     failed.append(f"{what}: {errcode}: {reply[:200]!r}")
                     continue
-                print(f"ok   {what}: errcode {errcode}")
+                ok(f"ok   {what}: errcode {errcode}")
                 passed += 1
     for failure in failed:
         print(f"FAIL {failure}")

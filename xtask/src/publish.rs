@@ -149,8 +149,7 @@ fn from_tarball(root: &Path, cargo: &str, target: &Path, scratch: &Path) -> Resu
     run(Command::new(&python)
         .arg(root.join("examples/other-languages/openapi_examples.py"))
         .arg(format!("http://{}", sandbox.addr))
-        .arg(&openapi)
-        .stdout(Stdio::null()))?;
+        .arg(&openapi))?;
     timed(
         "the OpenAPI description is valid and its examples pass",
         started,
