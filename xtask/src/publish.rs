@@ -38,10 +38,6 @@ pub fn check(root: &Path, cargo: &str) -> Result<(), String> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let step = |what: &str| eprintln!("xtask package: {what}");
-    let timed = |what: &str, started: Instant| {
-        eprintln!("xtask package: {what} ({:.0?})", started.elapsed())
-    };
 
     let started = Instant::now();
     step("cargo doc, warnings as errors");
@@ -88,10 +84,6 @@ pub fn check(root: &Path, cargo: &str) -> Result<(), String> {
 
 /// Steps 3 to 5, in `scratch`.
 fn from_tarball(root: &Path, cargo: &str, target: &Path, scratch: &Path) -> Result<(), String> {
-    let step = |what: &str| eprintln!("xtask package: {what}");
-    let timed = |what: &str, started: Instant| {
-        eprintln!("xtask package: {what} ({:.0?})", started.elapsed())
-    };
     let started = Instant::now();
     let _ = std::fs::remove_dir_all(scratch);
     std::fs::create_dir_all(scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
@@ -175,6 +167,14 @@ fn readme_first_command(root: &Path) -> Result<Vec<String>, String> {
             "README.md's first command is not a cargo command: {line}"
         )),
     }
+}
+
+fn step(what: &str) {
+    eprintln!("xtask package: {what}");
+}
+
+fn timed(what: &str, started: Instant) {
+    eprintln!("xtask package: {what} ({:.0?})", started.elapsed());
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
