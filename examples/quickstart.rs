@@ -2,8 +2,8 @@
 //! approved, hand it out by QR code, let a user claim it, look the code up, consume
 //! it, restock, and read the day's statistics.
 //!
-//! `cargo run --example quickstart` — no WeChat account needed. To run the same calls
-//! against WeChat, build the client with `Client::new(Config::default(),
+//! `cargo run --features sandbox --example quickstart` — no WeChat account needed. To
+//! run the same calls against WeChat, build the client with `Client::new(Config::default(),
 //! AppCredentials::new(appid, secret))` instead of `sandbox.client()`.
 
 use std::time::Duration;

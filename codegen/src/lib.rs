@@ -184,3 +184,25 @@ pub fn sync(root: &Path, files: &[GeneratedFile], mode: Mode) -> Result<Report, 
     }
     Ok(report)
 }
+
+/// `cargo xtask openapi`: (re)writes only the OpenAPI description, which [`run`] writes
+/// with everything else. Returns whether the file changed.
+pub fn write_openapi(root: &Path) -> Result<bool, Error> {
+    let spec = read_spec(root).map_err(|e| Error::Io(root.join("spec"), e))?;
+    let files = generate(&spec).map_err(Error::Spec)?;
+    let openapi = files
+        .into_iter()
+        .find(|f| f.path == emit::OPENAPI_PATH)
+        .expect("the generator writes the OpenAPI description");
+    // Not through `sync` with this one file: it would delete every other
+    // generated file as no longer generated.
+    let path = root.join(&openapi.path);
+    if fs::read_to_string(&path).is_ok_and(|old| old == openapi.text) {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_owned(), e))?;
+    }
+    fs::write(&path, &openapi.text).map_err(|e| Error::Io(path.clone(), e))?;
+    Ok(true)
+}

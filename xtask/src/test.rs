@@ -8,7 +8,9 @@
 //! `WECHAT_CARD_TEST_CHROMIUM`), runs the suite and stops redis.
 //! Then (a whole run only) it checks the library in the other feature sets users build
 //! — default and blocking-only — with warnings as errors: the suite runs with all
-//! features, which hides code only another set leaves unused.
+//! features, which hides code only another set leaves unused. Last, the crate as it
+//! would be published (`publish.rs`: docs, package, quick start and sandbox binary from
+//! the tarball, the OpenAPI description).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -48,6 +50,18 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
         Ok(s) if s.success() && args.is_empty() => check_feature_sets(root, &cargo),
         other => other,
     };
+    // And (a whole run only) the crate as it would be published: docs, package, the
+    // quick start and the sandbox binary from the tarball, the OpenAPI description.
+    let status = match status {
+        Ok(s) if s.success() && args.is_empty() => match crate::publish::check(root, &cargo) {
+            Ok(()) => Ok(s),
+            Err(e) => {
+                eprintln!("xtask package: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        other => other,
+    };
     match status {
         Ok(s) if s.success() => ExitCode::SUCCESS,
         Ok(s) => ExitCode::from(s.code().unwrap_or(1).clamp(1, 255) as u8),
@@ -81,11 +95,11 @@ fn check_feature_sets(root: &Path, cargo: &str) -> std::io::Result<std::process:
 
 /// A program the tests need, and the Debian packages that provide it (and what makes it
 /// useful: the CJK font for the console's screenshot).
-struct Needed {
-    program: &'static str,
-    packages: &'static [&'static str],
-    by: &'static str,
-    other_systems: &'static str,
+pub(crate) struct Needed {
+    pub(crate) program: &'static str,
+    pub(crate) packages: &'static [&'static str],
+    pub(crate) by: &'static str,
+    pub(crate) other_systems: &'static str,
 }
 
 const REDIS: Needed = Needed {
@@ -103,7 +117,7 @@ const CHROMIUM: Needed = Needed {
 };
 
 /// `needed.program` on the PATH, installed with apt-get if it can be.
-fn ensure(needed: &Needed) -> Result<(), String> {
+pub(crate) fn ensure(needed: &Needed) -> Result<(), String> {
     if found(needed.program) {
         return Ok(());
     }

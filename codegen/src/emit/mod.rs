@@ -12,6 +12,7 @@ mod fields;
 mod layout;
 mod models;
 mod names;
+mod openapi;
 mod sandbox;
 mod values;
 
@@ -21,6 +22,7 @@ use docs::Flavour;
 use layout::file;
 pub use layout::{format_expr, render};
 use names::*;
+pub use openapi::PATH as OPENAPI_PATH;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::BTreeSet;
@@ -84,6 +86,7 @@ pub fn generate(api: &Api) -> Vec<GeneratedFile> {
         files.push(events::file(e));
         files.push(events::tests(e));
     }
+    files.push(openapi::file(api));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }

@@ -1,0 +1,130 @@
+//! The OpenAPI description of the real spec holds every endpoint as the runtime sends
+//! it: method, path, fixed query, token, encoding, examples. (Its validity as OpenAPI
+//! 3.1 is checked by `cargo xtask test` with openapi-spec-validator; the fixture's
+//! text by the snapshot.)
+
+use serde_json::Value;
+use std::path::Path;
+use wechat_card_codegen::emit::OPENAPI_PATH;
+use wechat_card_codegen::ir::{Encoding, Host, Method};
+use wechat_card_codegen::{generate, load::load, read_spec};
+
+fn real_spec() -> (wechat_card_codegen::ir::Api, Value) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let spec = read_spec(root).unwrap();
+    let api = load(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let files = generate(&spec).unwrap();
+    let file = files.iter().find(|f| f.path == OPENAPI_PATH).unwrap();
+    (api, serde_json::from_str(&file.text).unwrap())
+}
+
+#[test]
+fn every_endpoint_is_an_operation_as_the_client_sends_it() {
+    let (api, doc) = real_spec();
+    let mut operations = std::collections::BTreeSet::new();
+    for e in api.groups.iter().flat_map(|g| &g.endpoints) {
+        let method = match e.method {
+            Method::Get => "get",
+            Method::Post => "post",
+        };
+        let op = &doc["paths"][&e.path][method];
+        assert!(
+            op.is_object(),
+            "{} has no operation {method} {}",
+            e.full_id(),
+            e.path
+        );
+        operations.insert(op["operationId"].as_str().unwrap().to_owned());
+
+        let token = op["security"] == serde_json::json!([{ "access_token": [] }]);
+        assert_eq!(token, e.needs_token, "{}: security", e.full_id());
+        let on_mp = op["servers"][0]["url"] == "https://mp.weixin.qq.com";
+        assert_eq!(on_mp, e.host == Host::Mp, "{}: server", e.full_id());
+
+        for (key, value) in &e.fixed_query {
+            let param = op["parameters"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["name"] == key.as_str()))
+                .unwrap_or_else(|| panic!("{}: no `{key}` parameter", e.full_id()));
+            assert_eq!(param["required"], true);
+            let values = param["schema"]["enum"].as_array().unwrap();
+            assert!(
+                values.contains(&Value::from(value.as_str())),
+                "{}",
+                e.full_id()
+            );
+        }
+
+        let request = api.model(&e.request);
+        let body = &op["requestBody"]["content"];
+        match (e.method, request.encoding) {
+            (Method::Get, _) => {
+                assert!(body.is_null(), "{}: a GET has no body", e.full_id());
+                for f in &request.fields {
+                    let params = op["parameters"].as_array().unwrap();
+                    let param = params.iter().find(|p| p["name"] == f.wire.as_str());
+                    let param = param.unwrap_or_else(|| panic!("{}: {}", e.full_id(), f.wire));
+                    assert_eq!(param["required"], f.required, "{}: {}", e.full_id(), f.wire);
+                }
+            }
+            (Method::Post, Encoding::Multipart) => {
+                assert!(body["multipart/form-data"].is_object(), "{}", e.full_id())
+            }
+            (Method::Post, _) => {
+                let examples = &body["application/json"]["examples"];
+                // Every documented request is there, as the docs write it.
+                for x in &e.examples {
+                    let found = examples
+                        .as_object()
+                        .unwrap()
+                        .values()
+                        .any(|ex| ex["value"] == x.request);
+                    assert!(found, "{}: example {} missing", e.full_id(), x.name);
+                }
+            }
+        }
+    }
+    let ops: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(ops, operations.len(), "operationIds are unique");
+}
+
+#[test]
+fn request_models_state_what_json_schema_can_and_say_the_rest() {
+    let (api, doc) = real_spec();
+    let schemas = &doc["components"]["schemas"];
+    for model in api.models.values() {
+        let schema = &schemas[&model.name];
+        assert_eq!(schema["type"], "object", "{}", model.name);
+        let required: Vec<&str> = model
+            .fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.wire.as_str())
+            .collect();
+        // Replies may lack any field: required only where no reply carries the model.
+        let key = match model.response_side {
+            true => "x-required-when-sent",
+            false => "required",
+        };
+        if required.is_empty() {
+            assert!(schema[key].is_null(), "{}", model.name);
+        } else {
+            assert_eq!(schema[key], serde_json::json!(required), "{}", model.name);
+        }
+    }
+    for e in api.enums.values() {
+        let values: Vec<Value> = e.variants.iter().map(|v| v.wire.clone()).collect();
+        assert_eq!(schemas[&e.name]["enum"], Value::Array(values), "{}", e.name);
+    }
+    // A 汉字 limit: the byte bound as maxLength, the count as x-max-hanzi (notice: 16).
+    let notice = &schemas["BaseInfo"]["properties"]["notice"];
+    assert_eq!(
+        (notice["maxLength"].as_u64(), notice["x-max-hanzi"].as_u64()),
+        (Some(48), Some(16))
+    );
+}
