@@ -259,7 +259,8 @@ fn names(span: &str) -> Vec<Name> {
         let rest = &span[after..];
         if rest.starts_with("().") {
             let method = ident_at(span, after + 3);
-            if !method.is_empty() {
+            // `client.card_ticket().await?…` is a client method awaited, not a handler.
+            if !method.is_empty() && method != "await" {
                 out.push(Name::HandlerMethod(first, method));
                 continue;
             }
