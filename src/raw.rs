@@ -44,7 +44,8 @@ use std::fmt;
 ///
 /// Checked before sending (an [`Error::InvalidRequest`](crate::Error::InvalidRequest)
 /// naming `path`, `query` or `body`, and nothing sent): the path starts with `/` and
-/// has no query or fragment of its own (use [`query`](Self::query)); nobody but the
+/// has no query or fragment of its own (use [`query`](Self::query)), nor a `.`, `..`
+/// or empty segment or a `\` that a URL parser would resolve; nobody but the
 /// client sets `access_token`; a POST body is a JSON object, as every body of the API
 /// is.
 ///
@@ -151,6 +152,13 @@ impl Validate for RawRequest {
             "query parameters go through RawRequest::query, where they are URL-encoded",
         );
         c.check(
+            "path",
+            !has_dot_or_empty_segment(path),
+            "must hold no `.` or `..` segment, no empty segment (`//`) and no `\\`",
+            "it names an endpoint of the API host as it is: a URL parser would resolve \
+             those against the base URL (a `..` climbs out of a base URL's own path)",
+        );
+        c.check(
             "query",
             !self.query.iter().any(|(k, _)| k == "access_token"),
             "must not set access_token",
@@ -165,6 +173,19 @@ impl Validate for RawRequest {
             );
         }
     }
+}
+
+/// Whether `path` (after its leading `/`) has a segment a URL parser would resolve or
+/// read otherwise: `.` or `..` (also percent-encoded, `%2e`), an empty one (`//`, which
+/// also reads as the start of another host's URL), or a `\` (a `/` to browsers' and
+/// WHATWG parsers).
+fn has_dot_or_empty_segment(path: &str) -> bool {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    path.contains('\\')
+        || rest.split('/').any(|segment| {
+            let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+            segment.is_empty() || decoded == "." || decoded == ".."
+        })
 }
 
 /// A [`RawRequest`] as an [`Endpoint`], its idempotency fixed at compile time so that

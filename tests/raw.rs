@@ -117,6 +117,14 @@ fn broken_requests() -> Vec<(RawRequest, &'static str)> {
         (RawRequest::get("/"), "path"),
         (RawRequest::get("/card/getcolors?x=1"), "path"),
         (RawRequest::get("/card/get colors"), "path"),
+        // Nothing a URL parser would resolve against the base URL, nor a host of its own.
+        (RawRequest::get("//evil.example/card/getcolors"), "path"),
+        (RawRequest::get("/card/../cgi-bin/token"), "path"),
+        (RawRequest::get("/.."), "path"),
+        (RawRequest::get("/card/%2E%2e/x"), "path"),
+        (RawRequest::get("/card/./getcolors"), "path"),
+        (RawRequest::get("/card\\evil"), "path"),
+        (RawRequest::get("/card/getcolors/"), "path"),
         (
             RawRequest::get("/card/getcolors").query("access_token", "T"),
             "query",
