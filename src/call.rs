@@ -333,6 +333,7 @@ fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, secrets: &[String]) -> Err
         code,
         scrub_all(errmsg, secrets),
         E::CHECK_OUTCOME.filter(|_| unknown),
+        E::NEEDS_TOKEN,
     )
 }
 
