@@ -43,8 +43,9 @@ use std::fmt;
 /// POST) a JSON object body. Its reply is a [`serde_json::Value`].
 ///
 /// Checked before sending (an [`Error::InvalidRequest`](crate::Error::InvalidRequest)
-/// naming `path`, `query` or `body`, and nothing sent): the path starts with `/` and
-/// has no query or fragment of its own (use [`query`](Self::query)), nor a `.`, `..`
+/// naming `path`, `query` or `body`, and nothing sent): the path starts with `/`,
+/// is printable ASCII (percent-encode anything else) with no query or fragment of its
+/// own (use [`query`](Self::query)), nor a `.`, `..`
 /// or empty segment or a `\` that a URL parser would resolve; nobody but the
 /// client sets `access_token`; a POST body is a JSON object, as every body of the API
 /// is.
@@ -146,10 +147,11 @@ impl Validate for RawRequest {
         );
         c.check(
             "path",
-            !path.contains(['?', '#'])
-                && !path.chars().any(|ch| ch.is_whitespace() || ch.is_control()),
-            "must hold no `?`, `#`, space or control character",
-            "query parameters go through RawRequest::query, where they are URL-encoded",
+            !path.contains(['?', '#']) && path.bytes().all(|b| b.is_ascii_graphic()),
+            "must be printable ASCII, with no `?`, `#` or space",
+            "query parameters go through RawRequest::query, where they are URL-encoded; \
+             anything else in a path is percent-encoded by the caller, as the two clients' \
+             HTTP libraries would not do it alike",
         );
         c.check(
             "path",
