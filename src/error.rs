@@ -239,9 +239,7 @@ impl Error {
         let (rid, hint) = trace_ids(&message);
         let action = match code.action() {
             // No token was sent, so none can be renewed: the appid or secret is wrong.
-            Some(crate::ErrAction::RenewToken) if !with_token => {
-                Some(crate::ErrAction::FixRequest)
-            }
+            Some(crate::ErrAction::RenewToken) if !with_token => Some(crate::ErrAction::FixRequest),
             action => action,
         };
         Error::Api {
@@ -434,13 +432,20 @@ mod tests {
         let reply = br#"{"errcode":40001,"errmsg":"invalid credential, access_token is invalid or not latest rid: 6389f3b0-6d6b7f5e-1f2a3b4c"}"#;
         let card = decode::<CardGetRequest>(200, None, reply).unwrap_err();
         assert_eq!(card.action(), Some(crate::ErrAction::RenewToken));
-        assert!(card.to_string().contains("renew the access_token"), "{card}");
+        assert!(
+            card.to_string().contains("renew the access_token"),
+            "{card}"
+        );
         for fetch in [
             decode::<TokenGetRequest>(200, None, reply).unwrap_err(),
             decode::<TokenStableRequest>(200, None, reply).unwrap_err(),
         ] {
             assert_eq!(fetch.errcode(), Some(ErrCode::InvalidCredential));
-            assert_eq!(fetch.action(), Some(crate::ErrAction::FixRequest), "{fetch}");
+            assert_eq!(
+                fetch.action(),
+                Some(crate::ErrAction::FixRequest),
+                "{fetch}"
+            );
             assert!(!fetch.to_string().contains("renew"), "{fetch}");
             assert_eq!(fetch.rid(), Some("6389f3b0-6d6b7f5e-1f2a3b4c"));
         }

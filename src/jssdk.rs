@@ -630,15 +630,19 @@ mod tests {
         ] {
             let err = official_wx_config(url).unwrap_err();
             assert!(
-                err.to_string()
-                    .contains("must be ASCII without spaces, as the browser's location.href has it"),
+                err.to_string().contains(
+                    "must be ASCII without spaces, as the browser's location.href has it"
+                ),
                 "{url:?}: {err}"
             );
         }
         // The form location.href has is signed as it is; a fragment's text is not looked at.
-        let encoded = official_wx_config("https://shop.example/%E5%8D%A1%E5%88%B8?q=a%20b#卡 券")
-            .unwrap();
-        assert_eq!(encoded.url, "https://shop.example/%E5%8D%A1%E5%88%B8?q=a%20b");
+        let encoded =
+            official_wx_config("https://shop.example/%E5%8D%A1%E5%88%B8?q=a%20b#卡 券").unwrap();
+        assert_eq!(
+            encoded.url,
+            "https://shop.example/%E5%8D%A1%E5%88%B8?q=a%20b"
+        );
     }
 
     #[test]

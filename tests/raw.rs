@@ -65,7 +65,11 @@ mod expect {
     /// the error says so rather than only "retry later".
     pub fn busy_outcome_unknown(result: &Result<Value, Error>) {
         let err = result.as_ref().expect_err("-1 is an error");
-        assert_eq!(err.outcome_check(), Some("check whether it took effect"), "{err}");
+        assert_eq!(
+            err.outcome_check(),
+            Some("check whether it took effect"),
+            "{err}"
+        );
         assert!(err.to_string().contains("the outcome is unknown"), "{err}");
     }
 
