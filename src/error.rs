@@ -29,10 +29,10 @@ pub enum Error {
         /// WeChat's `errmsg`, as sent (secrets scrubbed).
         message: String,
         /// The request id WeChat appends to `errmsg` (`… rid: 630ecbee-28894bea-0ee8d49c`).
-        rid: Option<String>,
+        rid: Option<Box<str>>,
         /// The trace id of WeChat's older `hint: [tc2RjA00381891]` (or
         /// `hints: [ req_id: … ]`) suffix.
-        hint: Option<String>,
+        hint: Option<Box<str>>,
         /// What to do about it: [`ErrCode::action`], but for a call that carried no
         /// access_token (`cgi-bin/token`, `stable_token`), where a token error's code
         /// means the credentials themselves are wrong (40001 there: the AppSecret is
@@ -237,6 +237,11 @@ impl Error {
         with_token: bool,
     ) -> Self {
         let (rid, hint) = trace_ids(&message);
+        // Boxed: every `Result` of the crate carries an `Error`, kept small.
+        let (rid, hint) = (
+            rid.map(String::into_boxed_str),
+            hint.map(String::into_boxed_str),
+        );
         let action = match code.action() {
             // No token was sent, so none can be renewed: the appid or secret is wrong.
             Some(crate::ErrAction::RenewToken) if !with_token => Some(crate::ErrAction::FixRequest),
