@@ -20,7 +20,8 @@ pub enum Error {
     },
 
     /// WeChat answered with a non-zero `errcode`. The message says what to do about it
-    /// ([`ErrCode::action`]); `rid` and `hint` are what WeChat's support asks for.
+    /// (`action`, see [`Error::action`]); `rid` and `hint` are what WeChat's support
+    /// asks for.
     #[error("{endpoint} failed: WeChat errcode {code}{}: {message}{}{}", meaning(code), says(*action), unknown(*check))]
     #[non_exhaustive]
     Api {
