@@ -332,7 +332,9 @@ fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, secrets: &[String]) -> Err
         E::ID,
         code,
         scrub_all(errmsg, secrets),
-        E::CHECK_OUTCOME.filter(|_| unknown),
+        // A raw call has no check of its own: the general advice, never none.
+        unknown.then(|| E::CHECK_OUTCOME.unwrap_or(crate::error::CHECK_WHETHER_DONE)),
+        E::NEEDS_TOKEN,
     )
 }
 

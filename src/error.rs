@@ -20,8 +20,9 @@ pub enum Error {
     },
 
     /// WeChat answered with a non-zero `errcode`. The message says what to do about it
-    /// ([`ErrCode::action`]); `rid` and `hint` are what WeChat's support asks for.
-    #[error("{endpoint} failed: WeChat errcode {code}{}: {message}{}{}", meaning(code), action(code), unknown(*check))]
+    /// (`action`, see [`Error::action`]); `rid` and `hint` are what WeChat's support
+    /// asks for.
+    #[error("{endpoint} failed: WeChat errcode {code}{}: {message}{}{}", meaning(code), says(*action), unknown(*check))]
     #[non_exhaustive]
     Api {
         endpoint: &'static str,
@@ -29,10 +30,16 @@ pub enum Error {
         /// WeChat's `errmsg`, as sent (secrets scrubbed).
         message: String,
         /// The request id WeChat appends to `errmsg` (`… rid: 630ecbee-28894bea-0ee8d49c`).
-        rid: Option<String>,
+        rid: Option<Box<str>>,
         /// The trace id of WeChat's older `hint: [tc2RjA00381891]` (or
         /// `hints: [ req_id: … ]`) suffix.
-        hint: Option<String>,
+        hint: Option<Box<str>>,
+        /// What to do about it: [`ErrCode::action`], but for a call that carried no
+        /// access_token (`cgi-bin/token`, `stable_token`), where a token error's code
+        /// means the credentials themselves are wrong (40001 there: the AppSecret is
+        /// wrong, or not this account's): renewing cannot help, the request must be
+        /// fixed. `None` for a code the spec does not list.
+        action: Option<crate::ErrAction>,
         /// Set when the outcome is unknown: a non-idempotent call answered with -1
         /// (system busy) may or may not have taken effect. Says how to check.
         check: Option<&'static str>,
@@ -193,9 +200,14 @@ impl Error {
         }
     }
 
-    /// What to do about WeChat's errcode, for [`Error::Api`] with a listed code.
+    /// What to do about WeChat's errcode, for [`Error::Api`] with a listed code: the
+    /// code's [`ErrCode::action`], except that on a call made without an access_token
+    /// (fetching one) a token error means wrong credentials, to fix.
     pub fn action(&self) -> Option<crate::ErrAction> {
-        self.errcode().and_then(ErrCode::action)
+        match self {
+            Error::Api { action, .. } => *action,
+            _ => None,
+        }
     }
 
     /// WeChat's request id (`rid: …` in `errmsg`), for [`Error::Api`]: quote it to
@@ -215,20 +227,34 @@ impl Error {
         }
     }
 
-    /// An [`Error::Api`] from WeChat's reply: `rid` and `hint` read from `message`.
+    /// An [`Error::Api`] from WeChat's reply to a call that carried an access_token
+    /// (`with_token`) or not: `rid` and `hint` read from `message`, the action from
+    /// the code and `with_token`.
     pub(crate) fn api(
         endpoint: &'static str,
         code: ErrCode,
         message: String,
         check: Option<&'static str>,
+        with_token: bool,
     ) -> Self {
         let (rid, hint) = trace_ids(&message);
+        // Boxed: every `Result` of the crate carries an `Error`, kept small.
+        let (rid, hint) = (
+            rid.map(String::into_boxed_str),
+            hint.map(String::into_boxed_str),
+        );
+        let action = match code.action() {
+            // No token was sent, so none can be renewed: the appid or secret is wrong.
+            Some(crate::ErrAction::RenewToken) if !with_token => Some(crate::ErrAction::FixRequest),
+            action => action,
+        };
         Error::Api {
             endpoint,
             code,
             message,
             rid,
             hint,
+            action,
             check,
         }
     }
@@ -264,8 +290,8 @@ fn meaning(code: &ErrCode) -> String {
     }
 }
 
-fn action(code: &ErrCode) -> String {
-    match code.action() {
+fn says(action: Option<crate::ErrAction>) -> String {
+    match action {
         Some(action) => format!(" — what to do: {action}"),
         None => String::new(),
     }
@@ -278,19 +304,21 @@ pub(crate) fn trace_ids(errmsg: &str) -> (Option<String>, Option<String>) {
     (labelled(errmsg, "rid:"), bracketed(errmsg))
 }
 
-/// Where `label` starts a word of `text` (not inside `grid:`), the byte after it.
+/// Where `label` first starts a word of `text` (not inside `grid:`), the byte after
+/// it. Only an ASCII letter, digit or `_` joins a word: a Chinese errmsg may run
+/// straight into the label (`参数错误rid: …`).
 fn after_word(text: &str, label: &str) -> Option<usize> {
     text.match_indices(label)
         .find(|(at, _)| {
             text[..*at]
                 .chars()
                 .next_back()
-                .is_none_or(|c| !c.is_alphanumeric() && c != '_')
+                .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_')
         })
         .map(|(at, _)| at + label.len())
 }
 
-/// The token after the last `label` word: up to a space, comma, semicolon or bracket.
+/// The token after the first `label` word: up to a space, comma, semicolon or bracket.
 fn labelled(text: &str, label: &str) -> Option<String> {
     let rest = text[after_word(text, label)?..].trim_start();
     let id: String = rest
@@ -376,6 +404,12 @@ mod tests {
                 Some("6389f3b0-6d6b7f5e-1f2a3b4c"),
                 None,
             ),
+            (
+                "参数错误rid: 6389f3b0-6d6b7f5e-1f2a3b4c",
+                Some("6389f3b0-6d6b7f5e-1f2a3b4c"),
+                None,
+            ),
+            ("系统繁忙hint: [Ab12]", None, Some("Ab12")),
             ("invalid card id", None, None),
             ("rid: ", None, None),
             ("hint: []", None, None),
@@ -393,6 +427,36 @@ mod tests {
         }
     }
 
+    /// 40001 is a token error on a call that sent one, but on `cgi-bin/token` (no
+    /// token sent) it says the AppSecret is wrong: renewing cannot help.
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    #[test]
+    fn a_token_error_on_a_token_free_call_is_a_request_to_fix() {
+        use crate::card::CardGetRequest;
+        use crate::response::decode;
+        use crate::token::{TokenGetRequest, TokenStableRequest};
+        let reply = br#"{"errcode":40001,"errmsg":"invalid credential, access_token is invalid or not latest rid: 6389f3b0-6d6b7f5e-1f2a3b4c"}"#;
+        let card = decode::<CardGetRequest>(200, None, reply).unwrap_err();
+        assert_eq!(card.action(), Some(crate::ErrAction::RenewToken));
+        assert!(
+            card.to_string().contains("renew the access_token"),
+            "{card}"
+        );
+        for fetch in [
+            decode::<TokenGetRequest>(200, None, reply).unwrap_err(),
+            decode::<TokenStableRequest>(200, None, reply).unwrap_err(),
+        ] {
+            assert_eq!(fetch.errcode(), Some(ErrCode::InvalidCredential));
+            assert_eq!(
+                fetch.action(),
+                Some(crate::ErrAction::FixRequest),
+                "{fetch}"
+            );
+            assert!(!fetch.to_string().contains("renew"), "{fetch}");
+            assert_eq!(fetch.rid(), Some("6389f3b0-6d6b7f5e-1f2a3b4c"));
+        }
+    }
+
     #[test]
     fn an_api_error_says_what_to_do_and_carries_the_ids() {
         let err = Error::api(
@@ -400,6 +464,7 @@ mod tests {
             ErrCode::RateLimited,
             "reach max api daily quota limit rid: 6389f3b0-6d6b7f5e-1f2a3b4c".into(),
             None,
+            true,
         );
         assert_eq!(err.rid(), Some("6389f3b0-6d6b7f5e-1f2a3b4c"));
         assert_eq!(err.hint(), None);
@@ -409,7 +474,7 @@ mod tests {
             shown.starts_with("card.get failed: WeChat errcode 45009 (接口调用超过限制): reach max api daily quota limit rid: 6389f3b0-6d6b7f5e-1f2a3b4c — what to do: retry later"),
             "{shown}"
         );
-        let unknown = Error::api("card.get", ErrCode::from(99_999), "new".into(), None);
+        let unknown = Error::api("card.get", ErrCode::from(99_999), "new".into(), None, true);
         assert_eq!(unknown.action(), None);
         assert_eq!(
             unknown.to_string(),

@@ -462,9 +462,10 @@ impl WxConfig {
 
 /// Signs `wx.config` for the page at `url` (附录1): SHA-1 of
 /// `jsapi_ticket=…&noncestr=…&timestamp=…&url=…` (keys in ASCII order, values raw, not
-/// URL-escaped). `url` is the page's full URL as the browser has it; its `#fragment` is
-/// left out, as the docs require. A URL that is not `http(s)://…` is refused: it could
-/// never match the page's.
+/// URL-escaped). `url` is the page's full URL as the browser has it
+/// (`location.href`); its `#fragment` is left out, as the docs require. A URL that is
+/// not `http(s)://…`, or holds a non-ASCII character or a space (which `location.href`
+/// holds percent-encoded), is refused: it could never match the page's.
 ///
 /// ```
 /// use wechat_card::JsapiTicket;
@@ -491,18 +492,30 @@ pub fn wx_config(
     options: WxConfigOptions,
 ) -> Result<WxConfig, Error> {
     let url = url.split('#').next().unwrap_or_default();
-    let web = url.strip_prefix("https://").or(url.strip_prefix("http://"));
-    if web.is_none_or(str::is_empty) {
-        return Err(Error::InvalidRequest {
+    let refuse = |expected, because| {
+        Err(Error::InvalidRequest {
             endpoint: "jssdk.wx_config",
             violations: vec![Violation {
                 field: "url".into(),
-                rule: Rule::Check {
-                    expected: "must be an http:// or https:// URL",
-                    because: "wx.config signs the full URL of the page that calls it",
-                },
+                rule: Rule::Check { expected, because },
             }],
-        });
+        })
+    };
+    let web = url.strip_prefix("https://").or(url.strip_prefix("http://"));
+    if web.is_none_or(str::is_empty) {
+        return refuse(
+            "must be an http:// or https:// URL",
+            "wx.config signs the full URL of the page that calls it",
+        );
+    }
+    // The JS-SDK sends `location.href`, which a browser always holds percent-encoded
+    // (and an IDN host in punycode): a URL with a raw `卡券` or space never matches it.
+    if !url.bytes().all(|b| b.is_ascii_graphic()) {
+        return refuse(
+            "must be ASCII without spaces, as the browser's location.href has it",
+            "WeChat checks the signature against location.href, where non-ASCII characters \
+             and spaces are percent-encoded (%E5%8D%A1, %20): sign that form",
+        );
     }
     let timestamp = options.timestamp.unwrap_or_else(now);
     let nonce_str = options.nonce_str.unwrap_or_else(nonce);
@@ -605,6 +618,31 @@ mod tests {
                 "{url:?}"
             );
         }
+    }
+
+    #[test]
+    fn wx_config_refuses_a_url_the_browser_would_hold_encoded() {
+        for url in [
+            "https://shop.example/卡券?id=7",
+            "https://shop.example/cards?q=a b",
+            "https://卡券.example/",
+            "https://shop.example/\tcards",
+        ] {
+            let err = official_wx_config(url).unwrap_err();
+            assert!(
+                err.to_string().contains(
+                    "must be ASCII without spaces, as the browser's location.href has it"
+                ),
+                "{url:?}: {err}"
+            );
+        }
+        // The form location.href has is signed as it is; a fragment's text is not looked at.
+        let encoded =
+            official_wx_config("https://shop.example/%E5%8D%A1%E5%88%B8?q=a%20b#卡 券").unwrap();
+        assert_eq!(
+            encoded.url,
+            "https://shop.example/%E5%8D%A1%E5%88%B8?q=a%20b"
+        );
     }
 
     #[test]

@@ -43,8 +43,10 @@ use std::fmt;
 /// POST) a JSON object body. Its reply is a [`serde_json::Value`].
 ///
 /// Checked before sending (an [`Error::InvalidRequest`](crate::Error::InvalidRequest)
-/// naming `path`, `query` or `body`, and nothing sent): the path starts with `/` and
-/// has no query or fragment of its own (use [`query`](Self::query)); nobody but the
+/// naming `path`, `query` or `body`, and nothing sent): the path starts with `/`,
+/// is printable ASCII (percent-encode anything else) with no query or fragment of its
+/// own (use [`query`](Self::query)), nor a `.`, `..`
+/// or empty segment or a `\` that a URL parser would resolve; nobody but the
 /// client sets `access_token`; a POST body is a JSON object, as every body of the API
 /// is.
 ///
@@ -145,10 +147,18 @@ impl Validate for RawRequest {
         );
         c.check(
             "path",
-            !path.contains(['?', '#'])
-                && !path.chars().any(|ch| ch.is_whitespace() || ch.is_control()),
-            "must hold no `?`, `#`, space or control character",
-            "query parameters go through RawRequest::query, where they are URL-encoded",
+            !path.contains(['?', '#']) && path.bytes().all(|b| b.is_ascii_graphic()),
+            "must be printable ASCII, with no `?`, `#` or space",
+            "query parameters go through RawRequest::query, where they are URL-encoded; \
+             anything else in a path is percent-encoded by the caller, as the two clients' \
+             HTTP libraries would not do it alike",
+        );
+        c.check(
+            "path",
+            !has_dot_or_empty_segment(path),
+            "must hold no `.` or `..` segment, no empty segment (`//`) and no `\\`",
+            "it names an endpoint of the API host as it is: a URL parser would resolve \
+             those against the base URL (a `..` climbs out of a base URL's own path)",
         );
         c.check(
             "query",
@@ -165,6 +175,19 @@ impl Validate for RawRequest {
             );
         }
     }
+}
+
+/// Whether `path` (after its leading `/`) has a segment a URL parser would resolve or
+/// read otherwise: `.` or `..` (also percent-encoded, `%2e`), an empty one (`//`, which
+/// also reads as the start of another host's URL), or a `\` (a `/` to browsers' and
+/// WHATWG parsers).
+fn has_dot_or_empty_segment(path: &str) -> bool {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    path.contains('\\')
+        || rest.split('/').any(|segment| {
+            let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+            segment.is_empty() || decoded == "." || decoded == ".."
+        })
 }
 
 /// A [`RawRequest`] as an [`Endpoint`], its idempotency fixed at compile time so that

@@ -725,18 +725,25 @@ pub fn keyed_extra<E, K, V>(
     value: &V,
 ) -> Result<(), crate::Error>
 where
-    E: crate::endpoint::Endpoint + crate::model::Object,
+    E: crate::endpoint::Endpoint + crate::model::Object + serde::Serialize,
     K: SpecEnum,
     V: serde::Serialize + Validate,
 {
     let key = key.wire().to_lowercase();
+    // A key the request already sends (`card_id`, a described type's object, one set
+    // through `extra`) would be sent twice, and WeChat would read one of the two.
+    let taken = match serde_json::to_value(&*request) {
+        Ok(serde_json::Value::Object(sent)) => sent.contains_key(&key),
+        _ => false,
+    };
     let mut c = Checker::new(today);
     request.validate(&mut c);
     c.check(
         "",
-        !key.is_empty() && !request.extra().contains_key(&key),
-        "needs a key",
-        "an empty type, or one already set through `extra`, names no object to update",
+        !key.is_empty() && !taken && !request.extra().contains_key(&key),
+        "needs a key of its own",
+        "an empty type, or one the request already sends (a field, or `extra`), names no \
+         object to update",
     );
     value.validate(&mut c.at(&key).at(wrap));
     c.violations

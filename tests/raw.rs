@@ -61,6 +61,18 @@ mod expect {
         }
     }
 
+    /// "System busy" to a call not declared idempotent: it may have taken effect, and
+    /// the error says so rather than only "retry later".
+    pub fn busy_outcome_unknown(result: &Result<Value, Error>) {
+        let err = result.as_ref().expect_err("-1 is an error");
+        assert_eq!(
+            err.outcome_check(),
+            Some("check whether it took effect"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("the outcome is unknown"), "{err}");
+    }
+
     pub fn api(result: Result<Value, Error>, code: i64) {
         let err = result.expect_err("a non-zero errcode is never a success");
         assert!(
@@ -117,6 +129,15 @@ fn broken_requests() -> Vec<(RawRequest, &'static str)> {
         (RawRequest::get("/"), "path"),
         (RawRequest::get("/card/getcolors?x=1"), "path"),
         (RawRequest::get("/card/get colors"), "path"),
+        // Nothing a URL parser would resolve against the base URL, nor a host of its own.
+        (RawRequest::get("//evil.example/card/getcolors"), "path"),
+        (RawRequest::get("/card/../cgi-bin/token"), "path"),
+        (RawRequest::get("/.."), "path"),
+        (RawRequest::get("/card/%2E%2e/x"), "path"),
+        (RawRequest::get("/card/./getcolors"), "path"),
+        (RawRequest::get("/card\\evil"), "path"),
+        (RawRequest::get("/card/getcolors/"), "path"),
+        (RawRequest::get("/card/卡券"), "path"),
         (
             RawRequest::get("/card/getcolors").query("access_token", "T"),
             "query",
@@ -227,7 +248,9 @@ mod asynchronous {
         let server = start(&fake).await;
         let client = Client::new(config(&server), app()).unwrap();
         fake.then_reply(&[-1]);
-        expect::api(client.raw(&unknown_post()).await, -1);
+        let busy = client.raw(&unknown_post()).await;
+        expect::busy_outcome_unknown(&busy);
+        expect::api(busy, -1);
         assert_eq!(
             fake.business_calls.load(Ordering::SeqCst),
             1,
@@ -327,7 +350,9 @@ mod blocking {
         let (_rt, server) = serve_blocking(&fake);
         let client = Client::new(config(&server), app()).unwrap();
         fake.then_reply(&[-1]);
-        expect::api(client.raw(&unknown_post()), -1);
+        let busy = client.raw(&unknown_post());
+        expect::busy_outcome_unknown(&busy);
+        expect::api(busy, -1);
         assert_eq!(
             fake.business_calls.load(Ordering::SeqCst),
             1,

@@ -98,6 +98,15 @@ mod asynchronous {
             .await
             .unwrap_err();
         assert_refused(err, "", "check");
+        // A type whose key the request already sends would put that key in twice.
+        for taken in ["CARD_ID", "card_id"] {
+            let err = client
+                .card()
+                .update_base_info(CARD, CardType::Unknown(taken.into()), BaseInfoUpdate::new())
+                .await
+                .unwrap_err();
+            assert_refused(err, "", "check");
+        }
         assert!(
             server.received_requests().await.unwrap().is_empty(),
             "nothing sent"

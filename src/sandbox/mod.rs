@@ -334,7 +334,13 @@ const DEFAULT_REFUSE_REASON: &str = "卡券信息不符合规范（sandbox）";
 
 /// A sandbox action WeChat refused, as an [`Error::Api`].
 fn refused(action: &'static str, f: Failure) -> Error {
-    Error::api(action, crate::ErrCode::from(f.errcode), f.errmsg, None)
+    Error::api(
+        action,
+        crate::ErrCode::from(f.errcode),
+        f.errmsg,
+        None,
+        true,
+    )
 }
 
 impl Sandbox {

@@ -205,6 +205,9 @@ fn errcodes_doc(api: &Api) -> String {
          Every `errcode` the crate knows, from `spec/errcodes.yaml`: `Error::Api` carries it as\n\
          `ErrCode`, and `ErrCode::action()` says what to do (an `ErrAction`), as the error's\n\
          message does. Codes not listed here are `ErrCode::Unknown(n)`, with no action.\n\
+         One exception, in `Error::action()` and the message: a `renew_token` code from a\n\
+         call that sent no access_token (fetching one: `cgi-bin/token`, `stable_token`)\n\
+         means the appid or secret is wrong, so it is `fix_request`.\n\
          In the notes, `[CARD]`, `[GLOBAL]`… name the sources listed at the top of\n\
          `spec/errcodes.yaml`.\n\n\
          | action | `ErrAction` | what to do |\n|---|---|---|\n",
