@@ -595,3 +595,80 @@ async fn the_authorisation_link_needs_the_sellers_settings() {
     let refused = invoice.get_auth_url(&web).await.unwrap_err();
     assert!(refused.to_string().contains("redirect_url"), "{refused}");
 }
+
+/// An invoice of `order_id` made out (request serial `fpqqlsh`) and inserted into
+/// BUYER's card package, with `trip` as its receipt PDF if given: the card as a
+/// reimburser names it, the template, the invoice's numbers (fpdm, fphm) and its code.
+async fn an_inserted_invoice(
+    sandbox: &Sandbox,
+    client: &Client,
+    order_id: &str,
+    fpqqlsh: &str,
+    trip: Option<&str>,
+) -> (InvoiceCardRef, String, String, String, String) {
+    let s_pappid = platform_id(client).await;
+    let title = InvoiceUserTitle::default().title("李雷");
+    let user = sandbox.user(BUYER);
+    user.authorize_invoice(&s_pappid, order_id, title).unwrap();
+    let invoice = client.invoice();
+    invoice
+        .make_out_invoice(&make_out(order_id, fpqqlsh))
+        .await
+        .unwrap();
+    let query = InvoiceQueryInvoiceInfoRequest::new(fpqqlsh, TAXPAYER);
+    let detail = invoice.query_invoice_info(&query).await.unwrap();
+    let detail = detail.invoicedetail.unwrap();
+    let (fpdm, fphm) = (detail.fpdm.unwrap(), detail.fphm.unwrap());
+    let platform = client.invoice_platform();
+    let base = InvoiceTemplateBaseInfo::new("http://mmbiz.qpic.cn/logo.png", "沙盒电器");
+    let template = InvoiceTemplate::new(base, "沙盒电器有限公司", "广东省增值税普通发票");
+    let create = InvoicePlatformCreateCardRequest::new(template);
+    let card_id = platform.create_card(&create).await.unwrap().card_id;
+    let card_id = card_id.unwrap();
+    let pdf = FilePart::new("invoice.pdf", "application/pdf", b"%PDF-1.4".to_vec());
+    let set_pdf = InvoicePlatformSetPdfRequest::new(pdf);
+    let media_id = platform.set_pdf(&set_pdf).await.unwrap().s_media_id;
+    let mut ext = card_ext(fpqqlsh, &fpdm, &fphm, &media_id.unwrap());
+    if let Some(trip) = trip {
+        let data = &mut ext.user_card.invoice_user_data;
+        data.s_trip_pdf_media_id = Some(trip.to_owned());
+    }
+    let insert = InvoicePlatformInsertRequest::new(order_id, &card_id, APPID, ext);
+    let code = platform.insert(&insert).await.unwrap().code.unwrap();
+    let chosen = user.choose_invoices();
+    let mine = chosen.into_iter().find(|c| c.card_id == card_id).unwrap();
+    (mine, card_id, fpdm, fphm, code)
+}
+
+async fn started() -> (Sandbox, Client) {
+    let sandbox = Sandbox::builder()
+        .appid(APPID)
+        .review(None)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    (sandbox, client)
+}
+
+#[tokio::test]
+async fn a_batch_naming_one_invoice_twice_changes_it_once() {
+    let (sandbox, client) = started().await;
+    let (mine, ..) =
+        an_inserted_invoice(&sandbox, &client, "ORDER-5001", "SANDBX0000000051", None).await;
+    record_pushes(&sandbox);
+    let twice = vec![mine.clone(), mine.clone()];
+    let batch = InvoiceReimburseUpdateStatusBatchRequest::new(BUYER, Status::Lock, twice);
+    client
+        .invoice_reimburse()
+        .update_status_batch(&batch)
+        .await
+        .unwrap();
+    let deliveries = sandbox.flush_pushes().await;
+    let lock = (
+        "status",
+        BUYER.to_owned(),
+        "INVOICE_REIMBURSE_LOCK".to_owned(),
+    );
+    assert_eq!(invoice_events(&deliveries), vec![lock]);
+}

@@ -331,19 +331,26 @@ impl World {
     }
 
     /// Moves the invoices `codes` to `to`, all or none, and pushes `update_invoice_status`
-    /// for each from its holder.
+    /// for each from its holder (once for an invoice listed twice).
     fn set_invoice_status(
         &self,
         state: &mut State,
         codes: &[String],
         to: &Status,
     ) -> Result<(), Failure> {
+        // An invoice listed twice changes once (and is pushed once).
+        let mut unique: Vec<&String> = Vec::with_capacity(codes.len());
         for code in codes {
-            let card = state.invoice.cards.get(code).ok_or_else(no_invoice)?;
+            if !unique.contains(&code) {
+                unique.push(code);
+            }
+        }
+        for code in &unique {
+            let card = state.invoice.cards.get(*code).ok_or_else(no_invoice)?;
             transition(&card.status(), to)?;
         }
         let mut changed = Vec::new();
-        for code in codes {
+        for code in unique {
             let card = state.invoice.cards.get_mut(code).expect("checked above");
             let user_info = card.info.user_info.get_or_insert_with(Default::default);
             user_info.reimburse_status = Some(to.clone());
