@@ -672,3 +672,37 @@ async fn a_batch_naming_one_invoice_twice_changes_it_once() {
     );
     assert_eq!(invoice_events(&deliveries), vec![lock]);
 }
+
+#[tokio::test]
+async fn a_red_request_reusing_the_blue_serial_flushes_nothing_and_says_so() {
+    let (sandbox, client) = started().await;
+    let (mine, _, fpdm, fphm, _) =
+        an_inserted_invoice(&sandbox, &client, "ORDER-5002", "SANDBX0000000052", None).await;
+    let red = InvoiceClearOut::new(
+        BUYER,
+        "SANDBX0000000052",
+        TAXPAYER,
+        "沙盒电器",
+        &fpdm,
+        &fphm,
+    );
+    let red = InvoiceClearOutInvoiceRequest::new(red);
+    let reused = client.invoice().clear_out_invoice(&red).await;
+    assert_eq!(errcode(reused), ErrCode::InvoiceInvalidParams);
+    let read = InvoiceReimburseGetInvoiceInfoRequest::new(&mine.card_id, &mine.encrypt_code);
+    let info = client.invoice_reimburse().get_invoice_info(&read).await;
+    let status = info.unwrap().user_info.unwrap().reimburse_status;
+    assert_eq!(status, Some(Status::Init));
+    // Nor does a blue request reusing it for another order make anything out.
+    let s_pappid = platform_id(&client).await;
+    let title = InvoiceUserTitle::default().title("李雷");
+    let user = sandbox.user(BUYER);
+    user.authorize_invoice(&s_pappid, "ORDER-5012", title)
+        .unwrap();
+    let other = make_out("ORDER-5012", "SANDBX0000000052");
+    let reused = client.invoice().make_out_invoice(&other).await;
+    assert_eq!(errcode(reused), ErrCode::InvoiceInvalidParams);
+    // The same blue request again is the repeat 73105 asks for: nothing more.
+    let same = make_out("ORDER-5002", "SANDBX0000000052");
+    client.invoice().make_out_invoice(&same).await.unwrap();
+}

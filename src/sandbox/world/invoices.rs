@@ -114,6 +114,24 @@ struct MadeOut {
     detail: InvoiceDetail,
     /// Red-flushed (the blue invoice), or itself red.
     red: bool,
+    /// What the request serial (fpqqlsh) was given for: a repeat of it must ask the same.
+    asked: Asked,
+}
+
+/// What an fpqqlsh was used for.
+#[derive(Debug, Clone, PartialEq)]
+enum Asked {
+    /// A blue invoice for the order `ddh` (None: seeded from an example, any order).
+    Blue { ddh: Option<String> },
+    /// The red invoice of the blue one (yfpdm, yfphm).
+    Red { yfpdm: String, yfphm: String },
+}
+
+fn serial_reused() -> Failure {
+    fail(
+        ErrCode::InvoiceInvalidParams,
+        "this fpqqlsh names another invoice request: each request needs its own serial",
+    )
 }
 
 /// An invoice in a user's card package, as the reimburser reads it.
@@ -535,9 +553,15 @@ impl InvoiceOperations for World {
         let info: InvoiceMakeOut = *request.invoiceinfo;
         let holder = Self::invoiceable(&state, &info.ddh)?.openid;
         let key = (info.fpqqlsh.clone(), info.nsrsbh.clone());
-        // 73105: 请使用相同的发票请求流水号重试开票 — a repeat of one fpqqlsh makes out nothing more.
-        if state.invoice.made_out.contains_key(&key) {
-            return Ok(Default::default());
+        // 73105: 请使用相同的发票请求流水号重试开票 — a repeat of one fpqqlsh makes out nothing
+        // more; the serial of another request (another order, a red invoice) is refused.
+        if let Some(made) = state.invoice.made_out.get(&key) {
+            return match &made.asked {
+                Asked::Blue { ddh } if ddh.as_ref().is_none_or(|d| *d == info.ddh) => {
+                    Ok(Default::default())
+                }
+                _ => Err(serial_reused()),
+            };
         }
         state.serial += 1;
         let n = state.serial;
@@ -552,7 +576,14 @@ impl InvoiceOperations for World {
             )),
             ..Default::default()
         };
-        let record = MadeOut { detail, red: false };
+        let asked = Asked::Blue {
+            ddh: Some(info.ddh.clone()),
+        };
+        let record = MadeOut {
+            detail,
+            red: false,
+            asked,
+        };
         state.invoice.made_out.insert(key, record);
         drop(state);
         self.push(&holder, |e| {
@@ -569,8 +600,17 @@ impl InvoiceOperations for World {
         let mut state = self.lock();
         let info = *request.invoiceinfo;
         let key = (info.fpqqlsh.clone(), info.nsrsbh.clone());
-        if state.invoice.made_out.contains_key(&key) {
-            return Ok(Default::default()); // the same red request again
+        let asked = Asked::Red {
+            yfpdm: info.yfpdm.clone(),
+            yfphm: info.yfphm.clone(),
+        };
+        if let Some(made) = state.invoice.made_out.get(&key) {
+            // The same red request again, or the serial of another request.
+            return if made.asked == asked {
+                Ok(Default::default())
+            } else {
+                Err(serial_reused())
+            };
         }
         let blue = state.invoice.made_out.iter_mut().find(|((_, nsrsbh), m)| {
             *nsrsbh == info.nsrsbh
@@ -603,10 +643,12 @@ impl InvoiceOperations for World {
             )),
             ..Default::default()
         };
-        state
-            .invoice
-            .made_out
-            .insert(key, MadeOut { detail, red: true });
+        let record = MadeOut {
+            detail,
+            red: true,
+            asked,
+        };
+        state.invoice.made_out.insert(key, record);
         // The blue invoice's card, if the platform inserted it: 冲红 shows as CANCEL.
         let cards = state.invoice.cards.iter();
         let inserted: Vec<String> = cards
@@ -1050,7 +1092,12 @@ impl World {
             entry.or_insert(authorization);
         }
         for (fpqqlsh, nsrsbh, detail) in seed.made_out {
-            let record = MadeOut { detail, red: false };
+            let asked = Asked::Blue { ddh: None };
+            let record = MadeOut {
+                detail,
+                red: false,
+                asked,
+            };
             state
                 .invoice
                 .made_out
