@@ -706,3 +706,24 @@ async fn a_red_request_reusing_the_blue_serial_flushes_nothing_and_says_so() {
     let same = make_out("ORDER-5002", "SANDBX0000000052");
     client.invoice().make_out_invoice(&same).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_receipt_pdf_linked_to_an_invoice_outlives_the_3_days() {
+    let (sandbox, client) = started().await;
+    let platform = client.invoice_platform();
+    let pdf = FilePart::new("trip.pdf", "application/pdf", b"%PDF-1.4 trip".to_vec());
+    let trip = platform
+        .set_pdf(&InvoicePlatformSetPdfRequest::new(pdf))
+        .await;
+    let trip = trip.unwrap().s_media_id.unwrap();
+    an_inserted_invoice(
+        &sandbox,
+        &client,
+        "ORDER-5003",
+        "SANDBX0000000053",
+        Some(&trip),
+    )
+    .await;
+    sandbox.advance_clock(Duration::from_secs(3 * 86_400 + 1));
+    platform.pdf_url(&trip).await.unwrap();
+}

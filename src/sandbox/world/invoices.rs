@@ -933,12 +933,14 @@ impl World {
         at.is_some_and(|at| now - at < PDF_LIFETIME_SECS)
     }
 
-    /// Whether an inserted invoice uses the PDF `s_media_id` (linked PDFs stay).
+    /// Whether an inserted invoice uses the PDF `s_media_id`, as its invoice or its
+    /// receipt (行程单、水单): linked PDFs stay.
     fn pdf_linked(state: &State, media_id: &str) -> bool {
         let key = format!("media_key={media_id}");
-        let mut urls = state.invoice.cards.values().filter_map(|c| {
-            let u = c.info.user_info.as_deref()?;
-            u.pdf_url.clone()
+        let mut urls = state.invoice.cards.values().flat_map(|c| {
+            let u = c.info.user_info.as_deref();
+            let pdfs = u.map(|u| [u.pdf_url.as_deref(), u.trip_pdf_url.as_deref()]);
+            pdfs.into_iter().flatten().flatten()
         });
         urls.any(|u| u.ends_with(&key))
     }
