@@ -793,7 +793,8 @@ impl User<'_> {
     /// Authorises invoicing an order on the invoicing platform `s_pappid` (the
     /// sandbox's own, from `invoice_platform().set_url`, or the one
     /// `invoice().set_pay_mch` linked), with a personal title, as on the page
-    /// `invoice().get_auth_url` links to; pushes `user_authorize_invoice`.
+    /// `invoice().get_auth_url` links to; pushes `user_authorize_invoice`. Refused
+    /// (72031) for an order another user authorised.
     pub fn authorize_invoice(
         &self,
         s_pappid: &str,

@@ -727,3 +727,21 @@ async fn a_receipt_pdf_linked_to_an_invoice_outlives_the_3_days() {
     sandbox.advance_clock(Duration::from_secs(3 * 86_400 + 1));
     platform.pdf_url(&trip).await.unwrap();
 }
+
+#[tokio::test]
+async fn an_order_one_user_authorised_is_not_taken_by_another() {
+    let (sandbox, client) = started().await;
+    let (_, card_id, ..) =
+        an_inserted_invoice(&sandbox, &client, "ORDER-5004", "SANDBX0000000054", None).await;
+    let s_pappid = platform_id(&client).await;
+    let other = sandbox.user("o_someone_else");
+    let title = InvoiceUserTitle::default().title("韩梅梅");
+    let taken = other.authorize_invoice(&s_pappid, "ORDER-5004", title);
+    assert_eq!(errcode(taken), ErrCode::InvoiceInvalidParams);
+    let data = InvoiceGetAuthDataRequest::new(&s_pappid, "ORDER-5004");
+    let data = client.invoice().get_auth_data(&data).await.unwrap();
+    let filled = data.user_auth_info.unwrap().user_field.unwrap();
+    assert_eq!(filled.title.as_deref(), Some("李雷"));
+    assert!(other.choose_invoices().is_empty());
+    assert_eq!(sandbox.user(BUYER).choose_invoices()[0].card_id, card_id);
+}

@@ -217,8 +217,8 @@ impl World {
 
     /// A user authorises invoicing an order on the platform `s_pappid` (sandbox only),
     /// with a personal title; pushes `user_authorize_invoice`. Refused for a platform
-    /// the account does not know (neither its own nor the one `set_pay_mch` linked) and
-    /// for an order refused already.
+    /// the account does not know (neither its own nor the one `set_pay_mch` linked), for
+    /// an order refused already and for one another user authorised.
     pub(crate) fn authorize_invoice(
         &self,
         openid: &str,
@@ -236,6 +236,14 @@ impl World {
         }
         if state.invoice.rejected.contains(order_id) {
             return Err(fail(ErrCode::InvoiceRejected, "biz reject insert"));
+        }
+        // An order is one user's: another user's authorisation would take its invoice.
+        let taken = Self::authorization(&state, order_id).filter(|a| a.openid != openid);
+        if taken.is_some() {
+            return Err(fail(
+                ErrCode::InvoiceInvalidParams,
+                "another user authorised invoicing this order",
+            ));
         }
         let info = InvoiceUserAuthInfo {
             user_field: Some(Box::new(title)),
