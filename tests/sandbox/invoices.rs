@@ -19,7 +19,7 @@ use wechat_card::invoice::{
 };
 use wechat_card::invoice_platform::{
     InvoicePlatformCreateCardRequest, InvoicePlatformInsertRequest, InvoicePlatformSetPdfRequest,
-    InvoicePlatformSetUrlRequest,
+    InvoicePlatformSetUrlRequest, InvoicePlatformUpdateStatusRequest,
 };
 use wechat_card::invoice_reimburse::{
     InvoiceReimburseGetInvoiceBatchRequest, InvoiceReimburseGetInvoiceInfoRequest,
@@ -744,4 +744,34 @@ async fn an_order_one_user_authorised_is_not_taken_by_another() {
     assert_eq!(filled.title.as_deref(), Some("李雷"));
     assert!(other.choose_invoices().is_empty());
     assert_eq!(sandbox.user(BUYER).choose_invoices()[0].card_id, card_id);
+}
+
+#[tokio::test]
+async fn the_platform_closes_an_invoice_reimbursed_elsewhere() {
+    // 发票平台在获知发票状态变化（如被冲红、被报销）时，需更新在用户卡包中发票卡券的状态:
+    // an invoice reimbursed outside WeChat was never locked in it.
+    let (sandbox, client) = started().await;
+    let (mine, card_id, _, _, code) =
+        an_inserted_invoice(&sandbox, &client, "ORDER-5005", "SANDBX0000000055", None).await;
+    record_pushes(&sandbox);
+    let closed = InvoicePlatformUpdateStatusRequest::new(&card_id, &code, Status::Closure);
+    let platform = client.invoice_platform();
+    platform.update_status(&closed).await.unwrap();
+    let read = InvoiceReimburseGetInvoiceInfoRequest::new(&mine.card_id, &mine.encrypt_code);
+    let info = client.invoice_reimburse().get_invoice_info(&read).await;
+    let status = info.unwrap().user_info.unwrap().reimburse_status;
+    assert_eq!(status, Some(Status::Closure));
+    assert!(sandbox.user(BUYER).choose_invoices().is_empty());
+    // Reimbursed is final, for the platform too.
+    assert_eq!(
+        errcode(platform.update_status(&closed).await),
+        ErrCode::InvoiceStatusError
+    );
+    let deliveries = sandbox.flush_pushes().await;
+    let closure = (
+        "status",
+        BUYER.to_owned(),
+        "INVOICE_REIMBURSE_CLOSURE".to_owned(),
+    );
+    assert_eq!(invoice_events(&deliveries), vec![closure]);
 }

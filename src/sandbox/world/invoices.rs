@@ -162,15 +162,26 @@ fn no_invoice() -> Failure {
     fail(ErrCode::InvalidCode, "invalid invoice card_id or code")
 }
 
+/// Who changes an invoice's status.
+#[derive(Clone, Copy, PartialEq)]
+enum Party {
+    /// The reimburser, in WeChat: it locks before it reimburses.
+    Reimburser,
+    /// The invoicing platform, syncing what it learnt (如被冲红、被报销): an invoice
+    /// reimbursed outside WeChat was never locked in it.
+    Platform,
+}
+
 /// Whether an invoice may go from `from` to `to`: lock from the initial state, unlock
-/// or reimburse a locked one, red-flush (the platform) one not reimbursed; reimbursed
-/// and red-flushed invoices are final.
-fn transition(from: &Status, to: &Status) -> Result<(), Failure> {
+/// or reimburse a locked one (the platform also an unlocked one), red-flush one not
+/// reimbursed; reimbursed and red-flushed invoices are final.
+fn transition(by: Party, from: &Status, to: &Status) -> Result<(), Failure> {
     match (from, to) {
         (Status::Init, Status::Lock)
         | (Status::Lock, Status::Init)
         | (Status::Lock, Status::Closure)
         | (Status::Init | Status::Lock, Status::Cancel) => Ok(()),
+        (Status::Init, Status::Closure) if by == Party::Platform => Ok(()),
         (Status::Init, Status::Closure) => Err(fail(
             ErrCode::InvoiceNotLocked,
             "invoice must be lock first",
@@ -361,6 +372,7 @@ impl World {
     fn set_invoice_status(
         &self,
         state: &mut State,
+        by: Party,
         codes: &[String],
         to: &Status,
     ) -> Result<(), Failure> {
@@ -373,7 +385,7 @@ impl World {
         }
         for code in &unique {
             let card = state.invoice.cards.get(*code).ok_or_else(no_invoice)?;
-            transition(&card.status(), to)?;
+            transition(by, &card.status(), to)?;
         }
         let mut changed = Vec::new();
         for code in unique {
@@ -668,7 +680,7 @@ impl InvoiceOperations for World {
             })
             .map(|(code, _)| code.clone())
             .collect();
-        self.set_invoice_status(&mut state, &inserted, &Status::Cancel)?;
+        self.set_invoice_status(&mut state, Party::Platform, &inserted, &Status::Cancel)?;
         drop(state);
         self.push(&info.wxopenid, |e| {
             push::invoice_made_out(e, &info.fpqqlsh, &info.nsrsbh)
@@ -929,7 +941,12 @@ impl InvoicePlatformOperations for World {
             return Err(no_invoice());
         }
         let codes = [request.code];
-        self.set_invoice_status(&mut state, &codes, &request.reimburse_status)?;
+        self.set_invoice_status(
+            &mut state,
+            Party::Platform,
+            &codes,
+            &request.reimburse_status,
+        )?;
         Ok(Default::default())
     }
 }
@@ -1003,7 +1020,12 @@ impl InvoiceReimburseOperations for World {
     ) -> Result<invoice_reimburse::InvoiceReimburseUpdateInvoiceStatusResponse, Failure> {
         let mut state = self.lock();
         let code = self.invoice_code(&state, &request.card_id, &request.encrypt_code)?;
-        self.set_invoice_status(&mut state, &[code], &request.reimburse_status)?;
+        self.set_invoice_status(
+            &mut state,
+            Party::Reimburser,
+            &[code],
+            &request.reimburse_status,
+        )?;
         Ok(Default::default())
     }
 
@@ -1024,7 +1046,8 @@ impl InvoiceReimburseOperations for World {
             codes.push(code);
         }
         // 事务性操作: set_invoice_status checks every invoice before changing any.
-        self.set_invoice_status(&mut state, &codes, &request.reimburse_status)?;
+        let to = &request.reimburse_status;
+        self.set_invoice_status(&mut state, Party::Reimburser, &codes, to)?;
         Ok(Default::default())
     }
 }
