@@ -775,3 +775,20 @@ async fn the_platform_closes_an_invoice_reimbursed_elsewhere() {
     );
     assert_eq!(invoice_events(&deliveries), vec![closure]);
 }
+
+#[tokio::test]
+async fn an_encrypt_code_of_any_text_is_no_invoice_and_breaks_nothing() {
+    let (sandbox, client) = started().await;
+    let (mine, ..) =
+        an_inserted_invoice(&sandbox, &client, "ORDER-5006", "SANDBX0000000056", None).await;
+    let reimburse = client.invoice_reimburse();
+    // "aéb" is 4 bytes, its pairs cut through é.
+    for odd in ["aéb", "发票", "zz", "\u{0}\u{0}"] {
+        let read = InvoiceReimburseGetInvoiceInfoRequest::new(&mine.card_id, odd);
+        let refused = reimburse.get_invoice_info(&read).await;
+        assert_eq!(errcode(refused), ErrCode::InvalidCode, "{odd:?}");
+    }
+    // The sandbox still answers.
+    let read = InvoiceReimburseGetInvoiceInfoRequest::new(&mine.card_id, &mine.encrypt_code);
+    reimburse.get_invoice_info(&read).await.unwrap();
+}

@@ -416,7 +416,8 @@ pub(super) fn crypt(code: &str, secret: &str) -> String {
 
 pub(super) fn decrypt(encrypted: &str, secret: &str) -> Option<String> {
     let key = secret.as_bytes();
-    if encrypted.len() % 2 != 0 || key.is_empty() {
+    // Hex is ASCII: any other text is no code (and its byte pairs could cut a character).
+    if !encrypted.is_ascii() || encrypted.len() % 2 != 0 || key.is_empty() {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..encrypted.len() / 2)
