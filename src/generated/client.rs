@@ -3726,7 +3726,7 @@ impl InvoiceHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: query the order with `invoice().get_auth_data(..)` and try nothing else on it: once refused, an insert for the order fails with 72035 (biz reject insert).
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send the refusal again (refusing is final: a repeat changes nothing): 72035 (biz reject insert) says the first went through, ok that this one did; get_auth_data does not show a refusal.
     ///
     /// # Notes
     ///
@@ -4352,7 +4352,7 @@ impl InvoicePlatformHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: ask the user or wait for their next step: WeChat has no lookup by order_id; re-send only with the same card_ext.nonce_str (随机字符串，防止重复).
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: re-send the same request, with the same card_ext.nonce_str (随机字符串，防止重复): it inserts nothing twice; 72042 (billing_no and billing_code repeated) says the invoice went in already. WeChat has no lookup by order_id.
     ///
     /// # Example
     ///

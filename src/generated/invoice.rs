@@ -925,7 +925,7 @@ impl Endpoint for InvoiceRejectInsertRequest {
     const PATH: &'static str = "/card/invoice/rejectinsert";
     const IDEMPOTENT: bool = false;
     const CHECK_OUTCOME: Option<&'static str> = Some(
-        "query the order with `invoice().get_auth_data(..)` and try nothing else on it: once refused, an insert for the order fails with 72035 (biz reject insert)",
+        "send the refusal again (refusing is final: a repeat changes nothing): 72035 (biz reject insert) says the first went through, ok that this one did; get_auth_data does not show a refusal",
     );
     const SUCCESS_HAS_ERRCODE: bool = true;
     type Response = InvoiceRejectInsertResponse;

@@ -525,7 +525,7 @@ impl Endpoint for InvoicePlatformInsertRequest {
     const PATH: &'static str = "/card/invoice/insert";
     const IDEMPOTENT: bool = false;
     const CHECK_OUTCOME: Option<&'static str> = Some(
-        "ask the user or wait for their next step: WeChat has no lookup by order_id; re-send only with the same card_ext.nonce_str (随机字符串，防止重复)",
+        "re-send the same request, with the same card_ext.nonce_str (随机字符串，防止重复): it inserts nothing twice; 72042 (billing_no and billing_code repeated) says the invoice went in already. WeChat has no lookup by order_id",
     );
     const SUCCESS_HAS_ERRCODE: bool = true;
     const SUCCESS_FIELDS: &'static [&'static str] = &["code", "openid"];

@@ -792,3 +792,40 @@ async fn an_encrypt_code_of_any_text_is_no_invoice_and_breaks_nothing() {
     let read = InvoiceReimburseGetInvoiceInfoRequest::new(&mine.card_id, &mine.encrypt_code);
     reimburse.get_invoice_info(&read).await.unwrap();
 }
+
+/// What the check_outcome of rejectinsert and insert (never re-sent by the client)
+/// tells a caller whose reply was lost, holds.
+#[tokio::test]
+async fn a_lost_reply_of_a_refusal_or_an_insert_is_told_by_sending_again() {
+    let (sandbox, client) = started().await;
+    let s_pappid = platform_id(&client).await;
+    let title = InvoiceUserTitle::default().title("李雷");
+    let user = sandbox.user(BUYER);
+    user.authorize_invoice(&s_pappid, "ORDER-5007", title)
+        .unwrap();
+    let reject = InvoiceRejectInsertRequest::new(&s_pappid, "ORDER-5007", "抬头无效");
+    client.invoice().reject_insert(&reject).await.unwrap();
+    let again = client.invoice().reject_insert(&reject).await;
+    assert_eq!(errcode(again), ErrCode::InvoiceRejected);
+
+    let (.., fpdm, fphm, code) =
+        an_inserted_invoice(&sandbox, &client, "ORDER-5008", "SANDBX0000000058", None).await;
+    // The helper inserted with nonce_str = the fpqqlsh: the same request again gives
+    // the same code; another nonce for the same numbers is 72042.
+    let platform = client.invoice_platform();
+    let card_id = sandbox.user(BUYER).choose_invoices()[0].card_id.clone();
+    let pdf = FilePart::new("invoice.pdf", "application/pdf", b"%PDF-1.4".to_vec());
+    let media_id = platform
+        .set_pdf(&InvoicePlatformSetPdfRequest::new(pdf))
+        .await;
+    let media_id = media_id.unwrap().s_media_id.unwrap();
+    let same = card_ext("SANDBX0000000058", &fpdm, &fphm, &media_id);
+    let same = InvoicePlatformInsertRequest::new("ORDER-5008", &card_id, APPID, same);
+    assert_eq!(platform.insert(&same).await.unwrap().code, Some(code));
+    let other = card_ext("another-nonce", &fpdm, &fphm, &media_id);
+    let other = InvoicePlatformInsertRequest::new("ORDER-5008", &card_id, APPID, other);
+    assert_eq!(
+        errcode(platform.insert(&other).await),
+        ErrCode::InvoiceNumberRepeated
+    );
+}
