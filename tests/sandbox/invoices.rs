@@ -829,3 +829,39 @@ async fn a_lost_reply_of_a_refusal_or_an_insert_is_told_by_sending_again() {
         ErrCode::InvoiceNumberRepeated
     );
 }
+
+#[tokio::test]
+async fn the_console_shows_the_invoices_in_card_packages_and_their_status() {
+    let (sandbox, client) = started().await;
+    let (mine, card_id, _, _, code) =
+        an_inserted_invoice(&sandbox, &client, "ORDER-5009", "SANDBX0000000059", None).await;
+    let page = |url: String| async move {
+        let page = tokio::task::spawn_blocking(move || {
+            let mut reply = ureq::get(&url).call().unwrap();
+            reply.body_mut().read_to_string().unwrap()
+        });
+        page.await.unwrap()
+    };
+    let html = page(sandbox.url()).await;
+    assert!(html.contains("<h2>Invoices (1)</h2>"), "{html}");
+    let row = format!(
+        "<tr id=\"invoice-{code}\"><td><code>{code}</code></td><td><code>{card_id}</code></td>"
+    );
+    assert!(html.contains(&row), "{html}");
+    assert!(
+        html.contains("<td>李雷</td><td>沙盒电器有限公司</td><td>159.00</td>"),
+        "{html}"
+    );
+    assert!(html.contains("INVOICE_REIMBURSE_INIT"), "{html}");
+    let lock = status_of(&mine, Status::Lock);
+    client
+        .invoice_reimburse()
+        .update_invoice_status(&lock)
+        .await
+        .unwrap();
+    let html = page(sandbox.url()).await;
+    assert!(
+        html.contains("<td class=\"status\">INVOICE_REIMBURSE_LOCK</td>"),
+        "{html}"
+    );
+}

@@ -118,6 +118,7 @@ fn render(out: &mut String, engine: &Engine, view: &View) -> fmt::Result {
     forms::forms(out, &cards, &codes)?;
     sections::users(out, &cards, &codes)?;
     sections::codes(out, &cards, &codes)?;
+    sections::invoices(out, &engine.world.invoice_snapshots())?;
     sections::pushes(out, engine)?;
     sections::faults(out, engine)?;
     out.write_str("</body></html>")

@@ -4,7 +4,7 @@
 use super::{china_time, esc, title_of};
 use crate::sandbox::Engine;
 use crate::sandbox::faults::json::report_to_json;
-use crate::sandbox::world::{CardSnapshot, CodeSnapshot};
+use crate::sandbox::world::{CardSnapshot, CodeSnapshot, InvoiceSnapshot};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
@@ -88,6 +88,45 @@ pub(super) fn codes(
     out.write_str("</table></section>")
 }
 
+/// Every electronic invoice in a card package (电子发票) and its reimbursement status.
+pub(super) fn invoices(out: &mut String, invoices: &[InvoiceSnapshot]) -> fmt::Result {
+    write!(
+        out,
+        "<section id=\"invoices\"><h2>Invoices ({})</h2>",
+        invoices.len()
+    )?;
+    if invoices.is_empty() {
+        return out.write_str("<p>No invoice in a card package yet.</p></section>");
+    }
+    out.write_str(
+        "<table><tr><th>code</th><th>card</th><th>openid</th><th>title</th><th>payee</th>\
+         <th>fee (yuan)</th><th>status</th></tr>",
+    )?;
+    for invoice in invoices {
+        write!(
+            out,
+            "<tr id=\"invoice-{code}\"><td><code>{code}</code></td><td><code>{card_id}</code></td>\
+             <td><code>{openid}</code></td><td>{title}</td><td>{payee}</td><td>{fee}</td>\
+             <td class=\"status\">{status}</td></tr>",
+            code = esc(&invoice.code),
+            card_id = esc(&invoice.card_id),
+            openid = esc(&invoice.openid),
+            title = esc(&invoice.title),
+            payee = esc(&invoice.payee),
+            fee = yuan(invoice.fee),
+            status = esc(invoice.status.as_str()),
+        )?;
+    }
+    out.write_str("</table></section>")
+}
+
+/// An amount in fen, written in yuan (any i64, negatives and i64::MIN included).
+fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 /// The deliveries recorded since the last flush, as they stand (the page never
 /// waits for pending ones, nor takes them from the next flush).
 pub(super) fn pushes(out: &mut String, engine: &Engine) -> fmt::Result {
@@ -163,4 +202,19 @@ pub(super) fn faults(out: &mut String, engine: &Engine) -> fmt::Result {
         )?;
     }
     out.write_str("</table></section>")
+}
+
+#[cfg(test)]
+mod invoice_tests {
+    use super::yuan;
+
+    #[test]
+    fn fen_are_written_in_yuan_whatever_the_number() {
+        assert_eq!(yuan(15_900), "159.00");
+        assert_eq!(yuan(5), "0.05");
+        assert_eq!(yuan(0), "0.00");
+        assert_eq!(yuan(-1_234), "-12.34");
+        assert_eq!(yuan(i64::MAX), "92233720368547758.07");
+        assert_eq!(yuan(i64::MIN), "-92233720368547758.08");
+    }
 }

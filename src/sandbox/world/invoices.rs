@@ -1207,3 +1207,39 @@ fn seeded_invoice(now: i64) -> InvoiceInfo {
         ..Default::default()
     }
 }
+
+/// An invoice in a card package as the console shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct InvoiceSnapshot {
+    pub(crate) code: String,
+    pub(crate) card_id: String,
+    pub(crate) openid: String,
+    /// The invoice's title (抬头) and payee (收款方).
+    pub(crate) title: String,
+    pub(crate) payee: String,
+    /// 价税合计 in fen.
+    pub(crate) fee: i64,
+    pub(crate) status: Status,
+}
+
+impl World {
+    /// Every invoice in a card package, by code, its status now.
+    pub(crate) fn invoice_snapshots(&self) -> Vec<InvoiceSnapshot> {
+        let state = self.lock();
+        let cards = state.invoice.cards.iter();
+        cards
+            .map(|(code, c)| {
+                let user_info = c.info.user_info.as_deref();
+                InvoiceSnapshot {
+                    code: code.clone(),
+                    card_id: c.card_id().to_owned(),
+                    openid: c.holder().to_owned(),
+                    title: user_info.and_then(|u| u.title.clone()).unwrap_or_default(),
+                    payee: c.info.payee.clone().unwrap_or_default(),
+                    fee: user_info.and_then(|u| u.fee).unwrap_or_default(),
+                    status: c.status(),
+                }
+            })
+            .collect()
+    }
+}

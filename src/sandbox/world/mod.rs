@@ -57,6 +57,7 @@ pub(crate) use account::COLORS;
 pub(crate) use coins::{PAYER, SeedCoins};
 pub use gift_cards::GiftCardPurchase;
 pub(crate) use gift_cards::GiftCardSeed;
+pub(crate) use invoices::InvoiceSnapshot;
 pub use invoices::InvoiceTitle;
 pub(crate) use invoices::{
     InvoiceSeed, SEEDED_HOLDER, SeedInvoiceCard, before as invoice_status_before,
