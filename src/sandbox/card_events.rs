@@ -217,12 +217,14 @@ pub(super) fn gift_card_accepted(
     })
 }
 
-/// `user_authorize_invoice`, from the user who authorised (or not) the order.
+/// `user_authorize_invoice`, from the user who authorised (or not) the order; `app_id` is
+/// the mini program that opened the page (empty for the other sources).
 pub(super) fn invoice_authorized(
     envelope: Envelope,
     order_id: &str,
     authorised: bool,
     source: &str,
+    app_id: &str,
 ) -> CardEvent {
     let (succ, fail) = if authorised {
         (order_id, "")
@@ -233,7 +235,7 @@ pub(super) fn invoice_authorized(
         envelope: named(envelope, UserAuthorizeInvoice::EVENT),
         succ_order_id: Some(succ.into()),
         fail_order_id: Some(fail.into()),
-        app_id: Some(String::new()),
+        app_id: Some(app_id.into()),
         source: Some(source.into()),
         extra: Vec::new(),
     })

@@ -865,3 +865,43 @@ async fn the_console_shows_the_invoices_in_card_packages_and_their_status() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn a_mini_program_authorisation_pushes_its_appid() {
+    let (sandbox, client) = started().await;
+    let s_pappid = platform_id(&client).await;
+    let contact = InvoiceSetContactRequest::new(InvoiceContact::new("020-88888888", 3600));
+    client.invoice().set_contact(&contact).await.unwrap();
+    let ticket = client.card_ticket().await.unwrap();
+    let wxa = |order_id: &str, source: &str| {
+        InvoiceGetAuthUrlRequest::new(&s_pappid, order_id, 100, 1, source, ticket.expose(), 0)
+    };
+    let link = client
+        .invoice()
+        .get_auth_url(&wxa("ORDER-5010", "wxa"))
+        .await;
+    let appid = link.unwrap().appid.expect("wxa: the mini program to open");
+    client
+        .invoice()
+        .get_auth_url(&wxa("ORDER-5011", "app"))
+        .await
+        .unwrap();
+    record_pushes(&sandbox);
+    let user = sandbox.user(BUYER);
+    let title = || InvoiceUserTitle::default().title("李雷");
+    user.authorize_invoice(&s_pappid, "ORDER-5010", title())
+        .unwrap();
+    user.authorize_invoice(&s_pappid, "ORDER-5011", title())
+        .unwrap();
+    let deliveries = sandbox.flush_pushes().await;
+    let pushed: Vec<_> = deliveries
+        .iter()
+        .filter_map(|d| match &d.event {
+            CardEvent::UserAuthorizeInvoice(e) => Some((e.source.clone(), e.app_id.clone())),
+            _ => None,
+        })
+        .collect();
+    let wxa = (Some("wxa".to_owned()), Some(appid));
+    let app = (Some("app".to_owned()), Some(String::new()));
+    assert_eq!(pushed, vec![wxa, app]);
+}

@@ -270,8 +270,14 @@ impl World {
         state.invoice.authorizations.insert(key, authorization);
         drop(state);
         let source = source.unwrap_or_else(|| "web".to_owned());
+        // The mini program that opened the page (getauthurl's reply names it for wxa).
+        let app_id = if source == "wxa" {
+            self.tokens.appid.as_str()
+        } else {
+            ""
+        };
         self.push(openid, |e| {
-            push::invoice_authorized(e, order_id, true, &source)
+            push::invoice_authorized(e, order_id, true, &source, app_id)
         });
         Ok(())
     }
