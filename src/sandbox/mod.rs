@@ -808,9 +808,10 @@ impl User<'_> {
             .map_err(|f| refused("sandbox.authorize_invoice", f))
     }
 
-    /// The invoices in this user's card package that can still be reimbursed, as JS-SDK
-    /// chooseInvoice hands them to a reimburser (card_id and encrypt_code, for
-    /// `invoice_reimburse()`).
+    /// The invoices in this user's card package they can submit for reimbursement, as
+    /// JS-SDK chooseInvoice hands them to a reimburser (card_id and encrypt_code, for
+    /// `invoice_reimburse()`): not a locked one until it is unlocked (无法重复提交报销),
+    /// nor a reimbursed or red-flushed one.
     pub fn choose_invoices(&self) -> Vec<crate::types::InvoiceCardRef> {
         self.sandbox.engine.world.choose_invoices(&self.openid)
     }

@@ -905,3 +905,23 @@ async fn a_mini_program_authorisation_pushes_its_appid() {
     let app = (Some("app".to_owned()), Some(String::new()));
     assert_eq!(pushed, vec![wxa, app]);
 }
+
+#[tokio::test]
+async fn a_locked_invoice_cannot_be_submitted_again_until_unlocked() {
+    // 执行锁定操作后的电子发票仍然会存在于用户卡包内，但无法重复提交报销.
+    let (sandbox, client) = started().await;
+    let (mine, ..) =
+        an_inserted_invoice(&sandbox, &client, "ORDER-5013", "SANDBX0000000063", None).await;
+    let user = sandbox.user(BUYER);
+    let reimburse = client.invoice_reimburse();
+    reimburse
+        .update_invoice_status(&status_of(&mine, Status::Lock))
+        .await
+        .unwrap();
+    assert!(user.choose_invoices().is_empty(), "locked: not offered");
+    reimburse
+        .update_invoice_status(&status_of(&mine, Status::Init))
+        .await
+        .unwrap();
+    assert_eq!(user.choose_invoices(), vec![mine]);
+}

@@ -282,13 +282,17 @@ impl World {
         Ok(())
     }
 
-    /// The invoices in `openid`'s card package (not reimbursed nor red-flushed), as
-    /// JS-SDK chooseInvoice hands them to a reimburser: card_id and encrypt_code.
+    /// The invoices in `openid`'s card package the user can submit for reimbursement,
+    /// as JS-SDK chooseInvoice hands them to a reimburser: card_id and encrypt_code.
+    /// Not a locked one (锁定后…仍然会存在于用户卡包内，但无法重复提交报销) until it is
+    /// unlocked, nor a reimbursed or red-flushed one.
     pub(crate) fn choose_invoices(&self, openid: &str) -> Vec<InvoiceCardRef> {
         let state = self.lock();
-        let held = state.invoice.cards.iter().filter(|(_, c)| {
-            c.holder() == openid && matches!(c.status(), Status::Init | Status::Lock)
-        });
+        let held = state
+            .invoice
+            .cards
+            .iter()
+            .filter(|(_, c)| c.holder() == openid && c.status() == Status::Init);
         held.map(|(code, c)| InvoiceCardRef::new(c.card_id(), crypt(code, &self.tokens.secret)))
             .collect()
     }
