@@ -497,7 +497,7 @@ impl Checker {
     pub fn decimal(&mut self, value: &str) {
         if !rules::is_decimal2(value) {
             self.push(Rule::Format {
-                expected: "a decimal with at most two places (135.90, 0.17)",
+                expected: "a decimal with at most two places (135.90, 0.17, -10.00)",
                 actual: value.to_owned(),
             });
         }

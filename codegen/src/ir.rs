@@ -196,7 +196,7 @@ pub enum Check {
     Date,
     /// A card colour name: `Color` and three digits (`Color010`; see card/getcolors).
     Color,
-    /// A non-negative decimal with at most two places (yuan amounts, tax rates).
+    /// A decimal with at most two places, optionally negative (yuan amounts, tax rates).
     Decimal,
     Min(i64),
     Max(i64),
@@ -236,7 +236,9 @@ impl Check {
             ),
             Check::Date => "a date, exactly `YYYY-MM-DD`".into(),
             Check::Color => "a colour name, `Color` and three digits (`Color010`)".into(),
-            Check::Decimal => "a decimal with at most two places (`135.90`, `0.17`)".into(),
+            Check::Decimal => {
+                "a decimal with at most two places (`135.90`, `0.17`, `-10.00`)".into()
+            }
             Check::Min(n) => format!("≥ {n}"),
             Check::Max(n) => format!("≤ {n}"),
             Check::MinItems(n) => format!("at least {n} items"),

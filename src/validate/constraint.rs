@@ -19,7 +19,7 @@ pub enum Constraint {
     Date,
     /// A card colour name (`Color010`).
     Color,
-    /// A non-negative decimal with at most two places (`135.90`, `0.17`).
+    /// A decimal with at most two places, optionally negative (`135.90`, `-10.00`).
     Decimal,
     Min(i64),
     Max(i64),

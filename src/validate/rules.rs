@@ -62,10 +62,13 @@ pub fn is_color_name(value: &str) -> bool {
         .is_some_and(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// `format: decimal`: a non-negative decimal with at most two places, as the unified
+/// `format: decimal`: a decimal with at most two places, optionally negative, as the unified
 /// invoicing API writes yuan amounts and tax rates (`159`, `135.9`, `23.10`, `0.17`).
 pub fn is_decimal2(value: &str) -> bool {
-    let (whole, places) = value.split_once('.').unwrap_or((value, "0"));
+    // A discount line (fphxz 1, 折扣行) carries a negative amount and tax: a sign is
+    // allowed, never required.
+    let unsigned = value.strip_prefix('-').unwrap_or(value);
+    let (whole, places) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     digits(whole) && digits(places) && places.len() <= 2
 }
@@ -124,10 +127,12 @@ mod tests {
 
     #[test]
     fn decimals_have_two_places_at_most() {
-        for good in ["159", "135.9", "23.10", "0.17", "0"] {
+        for good in ["159", "135.9", "23.10", "0.17", "0", "-10.00", "-0.6"] {
             assert!(is_decimal2(good), "{good:?} refused");
         }
-        for bad in ["1.005", "-1", "1.", ".5", "1,5", "", "0.1a", "１.0"] {
+        for bad in [
+            "1.005", "-", "--1", "-.5", "+1", "1.", ".5", "1,5", "", "0.1a", "１.0",
+        ] {
             assert!(!is_decimal2(bad), "{bad:?} accepted");
         }
     }

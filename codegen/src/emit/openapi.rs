@@ -632,7 +632,7 @@ fn shape(shape: &Shape, secret: bool) -> J {
                 s.push("pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
             }
             Check::Color => s.push("pattern", "^Color[0-9]{3}$"),
-            Check::Decimal => s.push("pattern", "^[0-9]+(\\.[0-9]{1,2})?$"),
+            Check::Decimal => s.push("pattern", "^-?[0-9]+(\\.[0-9]{1,2})?$"),
             Check::Min(n) => s.push("minimum", *n),
             Check::Max(n) => s.push("maximum", *n),
             Check::MinItems(n) => s.push("minItems", *n),

@@ -843,19 +843,19 @@ pub struct InvoiceMakeOut {
     pub fhr: Option<String>,
     /// 价税合计 (yuan).
     ///
-    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`, `-10.00`).*
     ///
     /// Note: yuan to the fen: at most two places
     pub jshj: String,
     /// 合计金额 (yuan, without tax).
     ///
-    /// *A decimal with at most two places (`135.90`, `0.17`).*
+    /// *A decimal with at most two places (`135.90`, `0.17`, `-10.00`).*
     ///
     /// Note: in the example, not in the table (whose hjse row reads 合计金额)
     pub hjje: Option<String>,
     /// 合计税额 (yuan).
     ///
-    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`, `-10.00`).*
     ///
     /// Note: the table's text for hjse says 合计金额; WxJava's bean says 合计税额, which the example's figures bear out (135.9 + 23.1 = 159)
     pub hjse: String,
@@ -1113,15 +1113,15 @@ pub struct InvoiceMakeOutItem {
     pub xmdj: String,
     /// 项目金额 不含税，单位元 两位小数.
     ///
-    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`, `-10.00`).*
     pub xmje: String,
     /// 税率 精确到两位小数 如0.01.
     ///
-    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`, `-10.00`).*
     pub sl: String,
     /// 税额 单位元 两位小数.
     ///
-    /// *Required; a decimal with at most two places (`135.90`, `0.17`).*
+    /// *Required; a decimal with at most two places (`135.90`, `0.17`, `-10.00`).*
     pub se: String,
     /// Fields the spec does not describe, kept and sent as they are ([`Extra`](crate::model::Extra)).
     pub extra: serde_json::Map<String, serde_json::Value>,
