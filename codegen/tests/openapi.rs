@@ -123,8 +123,83 @@ fn request_models_state_what_json_schema_can_and_say_the_rest() {
     }
     // A 汉字 limit: the byte bound as maxLength, the count as x-max-hanzi (notice: 16).
     let notice = &schemas["BaseInfo"]["properties"]["notice"];
+    // (BaseInfo is read from replies too: the bound is a rule of requests.)
     assert_eq!(
-        (notice["maxLength"].as_u64(), notice["x-max-hanzi"].as_u64()),
+        (
+            notice["x-when-sent"]["maxLength"].as_u64(),
+            notice["x-max-hanzi"].as_u64()
+        ),
         (Some(48), Some(16))
     );
+}
+
+/// The keywords that constrain a value (rather than state its JSON type).
+const CONSTRAINTS: &[&str] = &[
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "minItems",
+    "maxItems",
+    "enum",
+];
+
+/// Where a property's schema (not following `$ref`s) constrains a value, or names an
+/// enum without leaving room for values added later (an `anyOf` with a fallback).
+fn strict_spots(path: &str, schema: &Value, enums: &[String], out: &mut Vec<String>) {
+    for key in CONSTRAINTS {
+        if schema.get(key).is_some() {
+            out.push(format!("{path}: {key}"));
+        }
+    }
+    // `int64` states the type's range; `date` is a rule of requests.
+    if schema["format"] == "date" {
+        out.push(format!("{path}: format date"));
+    }
+    if let Some(target) = schema["$ref"].as_str() {
+        if enums.iter().any(|e| target.ends_with(&format!("/{e}"))) {
+            out.push(format!("{path}: the closed enum {target}"));
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        strict_spots(&format!("{path}/items"), items, enums, out);
+    }
+    if let Some(Value::Array(any)) = schema.get("anyOf") {
+        let open = any.iter().any(|s| s.get("$ref").is_none());
+        for (i, s) in any.iter().enumerate() {
+            if !(open && s.get("$ref").is_some()) {
+                strict_spots(&format!("{path}/anyOf/{i}"), s, enums, out);
+            }
+        }
+    }
+}
+
+#[test]
+fn models_that_replies_carry_constrain_nothing_and_keep_unknown_enum_values() {
+    // WeChat's replies break the rules of requests (the docs' own card/get reply has a
+    // `#10AD61` colour and an empty description) and carry enum values added later: a
+    // generated client that checked a reply against the rules of requests would refuse
+    // a success. Those rules are in `x-when-sent`, and each enum is open.
+    let (api, doc) = real_spec();
+    let schemas = &doc["components"]["schemas"];
+    let enums: Vec<String> = api.enums.values().map(|e| e.name.clone()).collect();
+    let mut strict = vec![];
+    for model in api.models.values().filter(|m| m.response_side) {
+        for f in &model.fields {
+            let schema = &schemas[&model.name]["properties"][&f.wire];
+            let path = format!("{}.{}", model.name, f.wire);
+            strict_spots(&path, schema, &enums, &mut strict);
+            let described = f.shape.checks.is_empty() || schema["x-when-sent"].is_object();
+            assert!(described, "{path}: its rules are not in x-when-sent");
+        }
+    }
+    assert!(
+        strict.is_empty(),
+        "reply-side schemas that refuse replies: {strict:#?}"
+    );
+
+    // A model only sent keeps every rule JSON Schema can state.
+    let count = &schemas["CardBatchGetRequest"]["properties"]["count"];
+    assert_eq!(count["maximum"], 50);
 }

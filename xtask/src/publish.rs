@@ -9,7 +9,9 @@
 //! 5. `docs/openapi.json` is valid OpenAPI (openapi-spec-validator, pinned, installed in
 //!    a virtualenv under target/ when the machine lacks it) and every operation's
 //!    example goes through that installed sandbox
-//!    (`examples/other-languages/openapi_examples.py`).
+//!    (`examples/other-languages/openapi_examples.py`), with every documented request
+//!    and reply, and every reply of the sandbox, validated against its schema by
+//!    `jsonschema` (the validator's own dependency).
 //!
 //! Everything builds into the workspace's target directory (dev profile, `cargo install
 //! --debug`), so the dependencies the suite built are reused, not built again.
@@ -137,9 +139,12 @@ fn from_tarball(root: &Path, cargo: &str, target: &Path, scratch: &Path) -> Resu
     run(Command::new(&python)
         .args(["-m", "openapi_spec_validator"])
         .arg(&openapi))?;
-    step("every operation's example, through the installed sandbox");
+    step(
+        "every operation's example, through the installed sandbox, and every example and reply against its schema",
+    );
     run(Command::new(&python)
         .arg(root.join("examples/other-languages/openapi_examples.py"))
+        .arg("--schemas")
         .arg(format!("http://{}", sandbox.addr))
         .arg(&openapi))?;
     timed(
