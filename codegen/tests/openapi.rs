@@ -6,7 +6,7 @@
 use serde_json::Value;
 use std::path::Path;
 use wechat_card_codegen::emit::OPENAPI_PATH;
-use wechat_card_codegen::ir::{Encoding, Host, Method};
+use wechat_card_codegen::ir::{Encoding, Host, Method, Ty};
 use wechat_card_codegen::{generate, load::load, read_spec};
 
 fn real_spec() -> (wechat_card_codegen::ir::Api, Value) {
@@ -55,6 +55,16 @@ fn every_endpoint_is_an_operation_as_the_client_sends_it() {
             );
         }
 
+        if e.response.is_none() {
+            // A file reply: bytes, as generators read them.
+            let files = op["responses"]["200"]["content"].as_object().unwrap();
+            let files = files.iter().filter(|(ty, _)| *ty != "application/json");
+            assert!(files.clone().count() > 0, "{}: no file reply", e.full_id());
+            for (ty, media) in files {
+                assert_eq!(media["schema"]["format"], "binary", "{}: {ty}", e.full_id());
+            }
+        }
+
         let request = api.model(&e.request);
         let body = &op["requestBody"]["content"];
         match (e.method, request.encoding) {
@@ -68,7 +78,19 @@ fn every_endpoint_is_an_operation_as_the_client_sends_it() {
                 }
             }
             (Method::Post, Encoding::Multipart) => {
-                assert!(body["multipart/form-data"].is_object(), "{}", e.full_id())
+                assert!(body["multipart/form-data"].is_object(), "{}", e.full_id());
+                // A file part is what generators read as a file (`format: binary`), not
+                // a text part: the upload would carry no file name and no content type.
+                let schema = &doc["components"]["schemas"][&request.name]["properties"];
+                for f in request.fields.iter().filter(|f| f.shape.ty == Ty::File) {
+                    assert_eq!(
+                        schema[&f.wire]["format"],
+                        "binary",
+                        "{}: {}",
+                        e.full_id(),
+                        f.wire
+                    );
+                }
             }
             (Method::Post, _) => {
                 let examples = &body["application/json"]["examples"];

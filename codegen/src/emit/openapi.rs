@@ -672,9 +672,10 @@ fn shape(shape: &Shape, secret: bool, reply: bool) -> J {
     s
 }
 
-/// Raw bytes: a file part of an upload, or a file reply.
+/// Raw bytes: a file part of an upload, or a file reply. `format: binary` is what
+/// generators (openapi-python-client, openapi-generator) read as a file.
 fn file_schema(media_type: &str) -> J {
-    o! { "type" => "string", "contentMediaType" => media_type }
+    o! { "type" => "string", "format" => "binary", "contentMediaType" => media_type }
 }
 
 fn enumeration(e: &EnumDef) -> J {
