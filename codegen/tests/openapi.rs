@@ -35,6 +35,25 @@ fn every_endpoint_is_an_operation_as_the_client_sends_it() {
             e.path
         );
         operations.insert(op["operationId"].as_str().unwrap().to_owned());
+        // Stable: named after the endpoint, or after its path when a fixed query tells
+        // the endpoints of that path apart (however many there are yet).
+        let last = e.path.rsplit('/').next().unwrap();
+        let stable = match e.fixed_query.is_empty() {
+            true => format!("{}_{}", e.group, e.id),
+            false => format!("{}_{last}", e.group),
+        };
+        assert_eq!(
+            op["operationId"],
+            stable.as_str(),
+            "{}: operationId",
+            e.full_id()
+        );
+        let named = op["x-endpoints"].as_array().unwrap();
+        assert!(
+            named.contains(&Value::from(e.full_id())),
+            "{}: x-endpoints",
+            e.full_id()
+        );
 
         let token = op["security"] == serde_json::json!([{ "access_token": [] }]);
         assert_eq!(token, e.needs_token, "{}: security", e.full_id());

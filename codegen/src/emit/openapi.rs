@@ -201,14 +201,22 @@ fn paths(api: &Api) -> J {
 fn operation(api: &Api, endpoints: &[&Endpoint]) -> J {
     let first = endpoints[0];
     let shared = endpoints.len() > 1;
-    let (id, summary, description) = if shared {
-        let last = first.path.rsplit('/').next().unwrap_or_default();
+    // A path told apart by a fixed query is named after the path, whether one endpoint
+    // uses it yet or several: adding `getpdf?action=get_pdf` must not rename the
+    // operation of `getpdf?action=get_url` that clients already call.
+    let id = match endpoints.iter().any(|e| !e.fixed_query.is_empty()) {
+        true => {
+            let last = first.path.rsplit('/').next().unwrap_or_default();
+            format!("{}_{last}", first.group)
+        }
+        false => format!("{}_{}", first.group, first.id),
+    };
+    let (summary, description) = if shared {
         let each: Vec<String> = endpoints
             .iter()
             .map(|e| format!("**`{}`**: {}", query_text(e), endpoint_text(api, e)))
             .collect();
         (
-            format!("{}_{last}", first.group),
             format!("{} endpoints on one path, by fixed query", endpoints.len()),
             format!(
                 "One operation for the endpoints that share this path (see \"Shared paths\" in the document's description).\n\n{}",
@@ -216,11 +224,7 @@ fn operation(api: &Api, endpoints: &[&Endpoint]) -> J {
             ),
         )
     } else {
-        (
-            format!("{}_{}", first.group, first.id),
-            first.summary.clone(),
-            endpoint_text(api, first),
-        )
+        (first.summary.clone(), endpoint_text(api, first))
     };
     let mut op = o! {
         "operationId" => id,
@@ -228,6 +232,8 @@ fn operation(api: &Api, endpoints: &[&Endpoint]) -> J {
         "summary" => summary,
         "description" => description,
         "externalDocs" => o! { "url" => first.doc.as_str() },
+        // The crate's names of the endpoints (`card.get`: `client.card().get(..)`).
+        "x-endpoints" => json!(endpoints.iter().map(|e| e.full_id()).collect::<Vec<_>>()),
     };
     if first.host == Host::Mp {
         op.push("servers", J::A(vec![server(Host::Mp), sandbox_server()]));
