@@ -152,21 +152,28 @@ def first_per_query(examples):
 def requests(operation):
     """(name, fixed query, query parameters, body, content type, the names of the query
     parameters and form parts) to send."""
-    fixed, params = {}, {}
+    fixed, params, shared = {}, {}, None
     for p in operation.get("parameters", []):
         values = p["schema"].get("enum", [])
         if p["in"] == "query" and p["required"] and len(values) == 1 and "examples" not in p:
             fixed[p["name"]] = values[0]
+        elif p["in"] == "query" and p["required"] and values and "examples" not in p:
+            # The fixed query that tells apart the endpoints of a shared path.
+            shared = (p["name"], values)
         elif "examples" in p:
             params[p["name"]] = next(iter(p["examples"].values()))["value"]
     content = operation.get("requestBody", {}).get("content", {})
     if not content:
+        if shared:
+            # A GET shared by several endpoints: each endpoint's fixed value.
+            name, values = shared
+            return [(f"{name}={v}", {**fixed, name: v}, params, None, None, list(params) + [name]) for v in values]
         return [("example", fixed, params, None, None, list(params))]
     out = []
     for content_type, media in content.items():
         for name, example in first_per_query(media["examples"]):
             query = {**fixed, **example.get("x-query", {})}
-            fields = list(params)
+            fields = list(params) + list(query)
             if content_type == "multipart/form-data":
                 body, full_type = multipart(example["value"], media.get("encoding", {}))
                 fields += list(example["value"])
@@ -231,7 +238,10 @@ def main():
                         failed.append(f"{what}: the sandbox's reply breaks its schema: {problems}")
                         continue
                 errcode, errmsg = int(answer.get("errcode", 0)), answer.get("errmsg", "")
-                broken = errmsg.startswith("`") or errmsg in [f"invalid {p}" for p in fields]
+                # "`count` must …", "invalid buffer", "type missing: wx_card or jsapi".
+                broken = errmsg.startswith("`") or any(
+                    errmsg == f"invalid {p}" or errmsg.startswith(f"{p} ") for p in fields
+                )
                 if errcode in MALFORMED or (errcode == 40097 and broken):
                     failed.append(f"{what}: {errcode}: {reply[:200]!r}")
                     continue
