@@ -76,8 +76,9 @@ edit; change the spec instead.
 
 **Servers.** Most endpoints are on `api.weixin.qq.com`; the few on `mp.weixin.qq.com` \
 name it in their own `servers`. The sandbox (`wechat-card-sandbox`: `cargo install \
---path . --features sandbox --bin wechat-card-sandbox` in a checkout of the crate) serves every endpoint of both hosts on one local \
-address, plus its control API under `/sandbox/` (docs/sandbox.md).
+wechat-card --features sandbox`, or `cargo install --path . --features sandbox --bin \
+wechat-card-sandbox` in a checkout of the crate) serves every endpoint of both hosts on \
+one local address, plus its control API under `/sandbox/` (docs/sandbox.md).
 
 **Replies.** WeChat answers HTTP 200 with a JSON object. `errcode` absent or 0 is a \
 success; any other value is an error, whatever else the body holds (`WeChatReply` lists \
