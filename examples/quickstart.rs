@@ -168,7 +168,11 @@ async fn restock(sandbox: &Sandbox, client: &Client, card_id: &str) -> Result<()
 /// 8. Statistics are available the next day (China time).
 async fn read_statistics(sandbox: &Sandbox, client: &Client, card_id: &str) -> Result<(), Error> {
     sandbox.advance_clock(Duration::from_secs(86_400));
-    let yesterday = (sandbox.today() - time::Duration::days(1)).to_string();
+    let yesterday = sandbox
+        .today()
+        .previous_day()
+        .expect("a day before")
+        .to_string();
     let stats = client
         .datacube()
         .card_info(

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sends one documented example of every operation in docs/openapi.json to a sandbox.
 
-    python3 openapi_examples.py [-v] http://127.0.0.1:8848 [path/to/openapi.json]
+    python3 openapi_examples.py [-v] [--schemas] http://127.0.0.1:8848 [path/to/openapi.json]
 
 What a client generated from the description would send: the path, the fixed query
 parameters, `access_token` where the operation's security asks for it, a JSON body, the
@@ -11,6 +11,13 @@ each example's fixed query in `x-query`). The sandbox must route and decode ever
 its reply is HTTP 200 with a JSON object, or the documented file, and its errcode may
 say the example's card or code does not exist in the sandbox, but never that the
 request was malformed. Python's standard library only; `cargo xtask test` runs it.
+
+With `--schemas` (which needs the `jsonschema` package, a dependency of
+openapi-spec-validator) the description is also checked against itself and the
+sandbox: every documented request validates against its operation's schema as sent
+(`x-when-sent` and `x-required-when-sent` applied, the `x-added-later` enum fallbacks
+dropped), every documented reply and every reply of the sandbox against its reply
+schema as it is.
 """
 
 import json
@@ -31,6 +38,76 @@ MALFORMED = {
     61500: "date format error",
     61501: "date range error",
 }
+
+
+class Schemas:
+    """The description's schemas, as JSON Schema validators (`--schemas`)."""
+
+    def __init__(self, description):
+        import jsonschema
+        import referencing
+        import referencing.jsonschema
+
+        self.validator = jsonschema.Draft202012Validator
+        self.formats = jsonschema.Draft202012Validator.FORMAT_CHECKER
+
+        def registry(doc):
+            resource = referencing.Resource.from_contents(
+                doc, default_specification=referencing.jsonschema.DRAFT202012
+            )
+            return referencing.Registry().with_resource("urn:openapi", resource)
+
+        self.replies = registry(description)
+        self.sent = registry(as_sent(description))
+
+    def errors(self, schema, value, sent):
+        """What is wrong with `value`, as `schema` (of the description, or as sent)."""
+        schema = json.loads(json.dumps(as_sent(schema) if sent else schema).replace('"#/', '"urn:openapi#/'))
+        check = self.validator(schema, registry=self.sent if sent else self.replies, format_checker=self.formats)
+        return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:200]}" for e in check.iter_errors(value)]
+
+
+def as_sent(schema):
+    """A schema as it applies to a request: the rules of requests of a model that
+    replies carry too (`x-when-sent`, `x-required-when-sent`) applied, the enum
+    fallbacks for replies (`x-added-later`) dropped."""
+    if isinstance(schema, list):
+        return [as_sent(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: as_sent(v) for k, v in schema.items() if k != "x-when-sent"}
+    if "x-when-sent" in schema:
+        out.update(as_sent(schema["x-when-sent"]))
+    if "x-required-when-sent" in schema:
+        out["required"] = schema["x-required-when-sent"]
+    if "anyOf" in out:
+        kept = [s for s in out["anyOf"] if not (isinstance(s, dict) and s.get("x-added-later"))]
+        if len(kept) == 1:
+            del out["anyOf"]
+            out.update(kept[0])
+        else:
+            out["anyOf"] = kept
+    return out
+
+
+def check_examples(operation, schemas):
+    """Every example of the operation against its schemas: (what, problem) pairs."""
+    out = []
+    name = operation["operationId"]
+    for p in operation.get("parameters", []):
+        for x, example in p.get("examples", {}).items():
+            for e in schemas.errors(p["schema"], example["value"], sent=True):
+                out.append(f"{name} ({x}) parameter {p['name']}: {e}")
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        for x, example in media.get("examples", {}).items():
+            for e in schemas.errors(media["schema"], example["value"], sent=True):
+                out.append(f"{name} ({x}) request {e}")
+    for code, reply in operation["responses"].items():
+        media = reply.get("content", {}).get("application/json", {})
+        for x, example in media.get("examples", {}).items():
+            for e in schemas.errors(media["schema"], example["value"], sent=False):
+                out.append(f"{name} ({x}) reply {e}")
+    return out
 
 
 def call(method, url, body=None, content_type=None):
@@ -75,21 +152,28 @@ def first_per_query(examples):
 def requests(operation):
     """(name, fixed query, query parameters, body, content type, the names of the query
     parameters and form parts) to send."""
-    fixed, params = {}, {}
+    fixed, params, shared = {}, {}, None
     for p in operation.get("parameters", []):
         values = p["schema"].get("enum", [])
         if p["in"] == "query" and p["required"] and len(values) == 1 and "examples" not in p:
             fixed[p["name"]] = values[0]
+        elif p["in"] == "query" and p["required"] and values and "examples" not in p:
+            # The fixed query that tells apart the endpoints of a shared path.
+            shared = (p["name"], values)
         elif "examples" in p:
             params[p["name"]] = next(iter(p["examples"].values()))["value"]
     content = operation.get("requestBody", {}).get("content", {})
     if not content:
+        if shared:
+            # A GET shared by several endpoints: each endpoint's fixed value.
+            name, values = shared
+            return [(f"{name}={v}", {**fixed, name: v}, params, None, None, list(params) + [name]) for v in values]
         return [("example", fixed, params, None, None, list(params))]
     out = []
     for content_type, media in content.items():
         for name, example in first_per_query(media["examples"]):
             query = {**fixed, **example.get("x-query", {})}
-            fields = list(params)
+            fields = list(params) + list(query)
             if content_type == "multipart/form-data":
                 body, full_type = multipart(example["value"], media.get("encoding", {}))
                 fields += list(example["value"])
@@ -102,7 +186,8 @@ def requests(operation):
 def main():
     args = sys.argv[1:]
     verbose = "-v" in args
-    args = [a for a in args if a != "-v"]
+    schemas = "--schemas" in args
+    args = [a for a in args if a not in ("-v", "--schemas")]
     base = args[0].rstrip("/")
     path = args[1] if len(args) > 1 else "docs/openapi.json"
     ok = print if verbose else (lambda *_: None)
@@ -116,9 +201,13 @@ def main():
     _, _, body = call("GET", f"{base}/cgi-bin/token?{query}")
     token = json.loads(body)["access_token"]
 
+    schemas = Schemas(description) if schemas else None
     passed, failed = 0, []
     for path, item in description["paths"].items():
         for method, operation in item.items():
+            if schemas:
+                problems = check_examples(operation, schemas)
+                failed += [f"{operation['operationId']}: documented example: {p}" for p in problems]
             for name, fixed, params, body, content_type, fields in requests(operation):
                 query = dict(fixed, **params)
                 if operation["security"]:
@@ -127,6 +216,7 @@ def main():
                 status, reply_type, reply = call(method.upper(), url, body, content_type)
                 what = f"{method.upper()} {path} {operation['operationId']} ({name})"
                 documented = operation["responses"]["200"]["content"]
+                documented_json = documented["application/json"]
                 # A documented HTTP error carries no JSON (the sandbox's "no such
                 # route" does).
                 error_class = f"{status // 100}XX" in operation["responses"]
@@ -142,8 +232,16 @@ def main():
                     passed += 1
                     continue
                 answer = json.loads(reply)
+                if schemas:
+                    problems = schemas.errors(documented_json["schema"], answer, sent=False)
+                    if problems:
+                        failed.append(f"{what}: the sandbox's reply breaks its schema: {problems}")
+                        continue
                 errcode, errmsg = int(answer.get("errcode", 0)), answer.get("errmsg", "")
-                broken = errmsg.startswith("`") or errmsg in [f"invalid {p}" for p in fields]
+                # "`count` must …", "invalid buffer", "type missing: wx_card or jsapi".
+                broken = errmsg.startswith("`") or any(
+                    errmsg == f"invalid {p}" or errmsg.startswith(f"{p} ") for p in fields
+                )
                 if errcode in MALFORMED or (errcode == 40097 and broken):
                     failed.append(f"{what}: {errcode}: {reply[:200]!r}")
                     continue

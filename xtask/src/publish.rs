@@ -4,12 +4,15 @@
 //! 1. `cargo doc --all-features --no-deps`, warnings as errors (what docs.rs builds);
 //! 2. `cargo publish --dry-run`: the crate packages, and the tarball builds on its own;
 //! 3. the tarball, unpacked in a scratch directory, runs the README's quick start
-//!    (`cargo run --features sandbox --example quickstart`);
+//!    (`cargo run --features sandbox --example quickstart`), and the same file runs as
+//!    the example of a project that depends on the crate (the README's way);
 //! 4. the sandbox binary installs from it with `cargo install` and answers HTTP;
 //! 5. `docs/openapi.json` is valid OpenAPI (openapi-spec-validator, pinned, installed in
 //!    a virtualenv under target/ when the machine lacks it) and every operation's
 //!    example goes through that installed sandbox
-//!    (`examples/other-languages/openapi_examples.py`).
+//!    (`examples/other-languages/openapi_examples.py`), with every documented request
+//!    and reply, and every reply of the sandbox, validated against its schema by
+//!    `jsonschema` (the validator's own dependency).
 //!
 //! Everything builds into the workspace's target directory (dev profile, `cargo install
 //! --debug`), so the dependencies the suite built are reused, not built again.
@@ -109,6 +112,11 @@ fn from_tarball(root: &Path, cargo: &str, target: &Path, scratch: &Path) -> Resu
     timed("the quick start runs from the tarball", started);
 
     let started = Instant::now();
+    step("the quick start as the example of a project that depends on the crate (README)");
+    as_dependency(cargo, target, scratch, &unpacked)?;
+    timed("the quick start runs as a dependent's example", started);
+
+    let started = Instant::now();
     let installed = scratch.join("install");
     step("cargo install of the sandbox binary, from the unpacked tarball");
     run(Command::new(cargo)
@@ -137,9 +145,12 @@ fn from_tarball(root: &Path, cargo: &str, target: &Path, scratch: &Path) -> Resu
     run(Command::new(&python)
         .args(["-m", "openapi_spec_validator"])
         .arg(&openapi))?;
-    step("every operation's example, through the installed sandbox");
+    step(
+        "every operation's example, through the installed sandbox, and every example and reply against its schema",
+    );
     run(Command::new(&python)
         .arg(root.join("examples/other-languages/openapi_examples.py"))
+        .arg("--schemas")
         .arg(format!("http://{}", sandbox.addr))
         .arg(&openapi))?;
     timed(
@@ -147,6 +158,47 @@ fn from_tarball(root: &Path, cargo: &str, target: &Path, scratch: &Path) -> Resu
         started,
     );
     Ok(())
+}
+
+/// A project of a user's, depending on the unpacked crate with what the README says
+/// (`features = ["sandbox"]`, and tokio's macros), runs `examples/quickstart.rs` as its
+/// own example: a dependency's examples do not run, so the README says to copy it, and
+/// it must use nothing the crate depends on but the user does not (`time::…`).
+fn as_dependency(
+    cargo: &str,
+    target: &Path,
+    scratch: &Path,
+    unpacked: &Path,
+) -> Result<(), String> {
+    let project = scratch.join("user-project");
+    let write = |path: &str, text: &str| {
+        let path = project.join(path);
+        std::fs::create_dir_all(path.parent().expect("a file in the project"))
+            .and_then(|()| std::fs::write(&path, text))
+            .map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let crate_path = format!("{:?}", unpacked.display().to_string());
+    write(
+        "Cargo.toml",
+        &format!(
+            "[package]\nname = \"user-project\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\nwechat-card = {{ path = {crate_path}, features = [\"sandbox\"] }}\n\
+             tokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}\n\n[workspace]\n"
+        ),
+    )?;
+    write("src/main.rs", "fn main() {}\n")?;
+    let quickstart = std::fs::read_to_string(unpacked.join("examples/quickstart.rs"))
+        .map_err(|e| format!("examples/quickstart.rs: {e}"))?;
+    write("examples/quickstart.rs", &quickstart)?;
+    // The crate's lock, so that the dependencies the steps before built are reused.
+    let lock = std::fs::read_to_string(unpacked.join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    write("Cargo.lock", &lock)?;
+    run(Command::new(cargo)
+        .current_dir(&project)
+        .args(["run", "--example", "quickstart"])
+        .env("CARGO_TARGET_DIR", target)
+        .stdout(Stdio::null()))
 }
 
 /// The first command of the README's first `sh` block (the quick start), without its

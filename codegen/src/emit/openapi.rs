@@ -76,8 +76,9 @@ edit; change the spec instead.
 
 **Servers.** Most endpoints are on `api.weixin.qq.com`; the few on `mp.weixin.qq.com` \
 name it in their own `servers`. The sandbox (`wechat-card-sandbox`: `cargo install \
---path . --features sandbox --bin wechat-card-sandbox` in a checkout of the crate) serves every endpoint of both hosts on one local \
-address, plus its control API under `/sandbox/` (docs/sandbox.md).
+wechat-card --features sandbox`, or `cargo install --path . --features sandbox --bin \
+wechat-card-sandbox` in a checkout of the crate) serves every endpoint of both hosts on \
+one local address, plus its control API under `/sandbox/` (docs/sandbox.md).
 
 **Replies.** WeChat answers HTTP 200 with a JSON object. `errcode` absent or 0 is a \
 success; any other value is an error, whatever else the body holds (`WeChatReply` lists \
@@ -92,9 +93,15 @@ WeChat's rules for what is sent. Sizes are in UTF-8 bytes (`string(N)`; `x-max-b
 and limits in 汉字 are 3 bytes per 汉字 (`x-max-hanzi`): JSON Schema's `maxLength` \
 counts characters, so it is given as the byte bound, a necessary but not sufficient \
 condition. Rules between fields (exactly one of, date windows, conditional fields) are \
-in the objects' descriptions (`x-rules`). A model that replies carry too lists the \
-fields required when it is sent in its description and `x-required-when-sent`, not in \
-`required`.
+in the objects' descriptions (`x-rules`). A model that replies carry too (`Card`, \
+`BaseInfo`…) states only the JSON types of its fields: replies break the rules of \
+requests (the docs' own card/get reply has a `#10AD61` colour) and carry enum values \
+added later, so its fields' rules are in `x-when-sent` (the same keywords) and their \
+descriptions, its enums are open (`anyOf` the enum and a fallback marked \
+`x-added-later`), and the fields required when it is sent are in its description and \
+`x-required-when-sent`, not in `required`. To check a request built from such a model, \
+apply `x-when-sent` and `x-required-when-sent` and drop the `x-added-later` fallbacks \
+(`examples/other-languages/openapi_examples.py` does).
 
 **Shared paths.** Some endpoints share a method and path and are told apart by a fixed \
 query parameter (`POST /card/invoice/setbizattr?action=set_pay_mch` and \
@@ -195,14 +202,22 @@ fn paths(api: &Api) -> J {
 fn operation(api: &Api, endpoints: &[&Endpoint]) -> J {
     let first = endpoints[0];
     let shared = endpoints.len() > 1;
-    let (id, summary, description) = if shared {
-        let last = first.path.rsplit('/').next().unwrap_or_default();
+    // A path told apart by a fixed query is named after the path, whether one endpoint
+    // uses it yet or several: adding `getpdf?action=get_pdf` must not rename the
+    // operation of `getpdf?action=get_url` that clients already call.
+    let id = match endpoints.iter().any(|e| !e.fixed_query.is_empty()) {
+        true => {
+            let last = first.path.rsplit('/').next().unwrap_or_default();
+            format!("{}_{last}", first.group)
+        }
+        false => format!("{}_{}", first.group, first.id),
+    };
+    let (summary, description) = if shared {
         let each: Vec<String> = endpoints
             .iter()
             .map(|e| format!("**`{}`**: {}", query_text(e), endpoint_text(api, e)))
             .collect();
         (
-            format!("{}_{last}", first.group),
             format!("{} endpoints on one path, by fixed query", endpoints.len()),
             format!(
                 "One operation for the endpoints that share this path (see \"Shared paths\" in the document's description).\n\n{}",
@@ -210,11 +225,7 @@ fn operation(api: &Api, endpoints: &[&Endpoint]) -> J {
             ),
         )
     } else {
-        (
-            format!("{}_{}", first.group, first.id),
-            first.summary.clone(),
-            endpoint_text(api, first),
-        )
+        (first.summary.clone(), endpoint_text(api, first))
     };
     let mut op = o! {
         "operationId" => id,
@@ -222,6 +233,8 @@ fn operation(api: &Api, endpoints: &[&Endpoint]) -> J {
         "summary" => summary,
         "description" => description,
         "externalDocs" => o! { "url" => first.doc.as_str() },
+        // The crate's names of the endpoints (`card.get`: `client.card().get(..)`).
+        "x-endpoints" => json!(endpoints.iter().map(|e| e.full_id()).collect::<Vec<_>>()),
     };
     if first.host == Host::Mp {
         op.push("servers", J::A(vec![server(Host::Mp), sandbox_server()]));
@@ -332,10 +345,10 @@ fn query_params(api: &Api, e: &Endpoint) -> Vec<J> {
                 "in" => "query",
                 "required" => f.required,
             };
-            if let Some(text) = field_text(f) {
+            if let Some(text) = field_text(f, false) {
                 p.push("description", text);
             }
-            p.push("schema", shape(&f.shape, f.secret));
+            p.push("schema", shape(&f.shape, f.secret, false));
             let examples: Vec<(String, J)> = e
                 .examples
                 .iter()
@@ -486,10 +499,7 @@ fn responses(endpoints: &[&Endpoint]) -> J {
                 all
             });
         for ty in types {
-            content.push((
-                ty.to_owned(),
-                o! { "schema" => o! { "type" => "string", "contentMediaType" => ty } },
-            ));
+            content.push((ty.to_owned(), o! { "schema" => file_schema(ty) }));
         }
     }
     let description = if endpoints[0].response.is_none() {
@@ -566,8 +576,8 @@ fn model(m: &Model) -> J {
         s.push("description", text.join("\n\n"));
     }
     let properties = m.fields.iter().map(|f| {
-        let mut p = shape(&f.shape, f.secret);
-        if let Some(text) = field_text(f) {
+        let mut p = shape(&f.shape, f.secret, m.response_side);
+        if let Some(text) = field_text(f, m.response_side) {
             p.push("description", text);
         }
         (f.wire.clone(), p)
@@ -586,15 +596,17 @@ fn model(m: &Model) -> J {
     s
 }
 
-fn field_text(f: &Field) -> Option<String> {
+/// A field's description; `reply`: its model is read from replies too, so its schema
+/// states none of its rules (all said here).
+fn field_text(f: &Field, reply: bool) -> Option<String> {
     let mut text: Vec<String> = f.doc.iter().map(|d| d.trim().to_owned()).collect();
     text.extend(f.note.iter().map(|n| format!("Note: {}", n.trim())));
-    // Constraints JSON Schema cannot state exactly.
+    // Constraints JSON Schema cannot state exactly (or, in a reply-side model, at all).
     let loose: Vec<String> = f
         .shape
         .checks
         .iter()
-        .filter(|c| matches!(c, Check::MaxBytes(_) | Check::MaxChars(_)))
+        .filter(|c| reply || matches!(c, Check::MaxBytes(_) | Check::MaxChars(_)))
         .map(Check::describe)
         .collect();
     if !loose.is_empty() {
@@ -603,46 +615,74 @@ fn field_text(f: &Field) -> Option<String> {
     (!text.is_empty()).then(|| text.join("\n\n"))
 }
 
-/// A value's schema, with every constraint JSON Schema can express.
-fn shape(shape: &Shape, secret: bool) -> J {
+/// A value's schema, with every constraint JSON Schema can express. In a model that
+/// replies carry (`reply`), the constraints are rules of requests only: they go under
+/// `x-when-sent` (a reply breaking them is still a success, as the crate reads it) and
+/// an enum is open (`anyOf` the enum and a fallback marked `x-added-later`: WeChat
+/// adds values, and reads older forms).
+fn shape(shape: &Shape, secret: bool, reply: bool) -> J {
     let mut s = match &shape.ty {
         Ty::String if secret => o! { "type" => "string", "format" => "password" },
         Ty::String => o! { "type" => "string" },
         Ty::Int => o! { "type" => "integer", "format" => "int64" },
         Ty::Bool => o! { "type" => "boolean" },
         Ty::Json => o! {},
-        Ty::File => o! { "type" => "string", "contentMediaType" => "application/octet-stream" },
-        Ty::List(inner) => o! { "type" => "array", "items" => self::shape(inner, false) },
+        Ty::File => file_schema("application/octet-stream"),
+        Ty::List(inner) => o! { "type" => "array", "items" => self::shape(inner, false, reply) },
+        Ty::Enum(name) if reply => o! {
+            "anyOf" => J::A(vec![schema_ref(name), o! {
+                "type" => json!(["string", "integer"]),
+                "description" => "A value WeChat added later, or an older form (replies only; never sent)",
+                "x-added-later" => true,
+            }]),
+        },
         Ty::Model(name) | Ty::Enum(name) => schema_ref(name),
     };
+    let mut rules = o! {};
     for check in &shape.checks {
         match check {
-            Check::NonEmpty => s.push("minLength", 1),
+            Check::NonEmpty => rules.push("minLength", 1),
             Check::MaxBytes(n) if shape.ty == Ty::File => s.push("x-max-bytes", *n),
             Check::MaxBytes(n) => {
-                s.push("maxLength", *n);
+                rules.push("maxLength", *n);
                 s.push("x-max-bytes", *n);
             }
             Check::MaxChars(n) => {
-                s.push("maxLength", hanzi_bytes(*n as usize));
+                rules.push("maxLength", hanzi_bytes(*n as usize));
                 s.push("x-max-hanzi", *n);
             }
             Check::Date => {
-                s.push("format", "date");
-                s.push("pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+                rules.push("format", "date");
+                rules.push("pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
             }
-            Check::Color => s.push("pattern", "^Color[0-9]{3}$"),
-            Check::Decimal => s.push("pattern", "^-?[0-9]+(\\.[0-9]{1,2})?$"),
-            Check::Min(n) => s.push("minimum", *n),
-            Check::Max(n) => s.push("maximum", *n),
-            Check::MinItems(n) => s.push("minItems", *n),
-            Check::MaxItems(n) => s.push("maxItems", *n),
-            Check::OneOf(values) => s.push("enum", Value::Array(values.clone())),
+            Check::Color => rules.push("pattern", "^Color[0-9]{3}$"),
+            Check::Decimal => rules.push("pattern", "^-?[0-9]+(\\.[0-9]{1,2})?$"),
+            Check::Min(n) => rules.push("minimum", *n),
+            Check::Max(n) => rules.push("maximum", *n),
+            Check::MinItems(n) => rules.push("minItems", *n),
+            Check::MaxItems(n) => rules.push("maxItems", *n),
+            Check::OneOf(values) => rules.push("enum", Value::Array(values.clone())),
             // Said in the multipart encoding's contentType.
             Check::ContentTypes(_) => {}
         }
     }
+    match rules {
+        J::O(rules) if rules.is_empty() => {}
+        rules if reply => s.push("x-when-sent", rules),
+        J::O(rules) => {
+            for (k, v) in rules {
+                s.push(&k, v);
+            }
+        }
+        _ => unreachable!("rules is an object"),
+    }
     s
+}
+
+/// Raw bytes: a file part of an upload, or a file reply. `format: binary` is what
+/// generators (openapi-python-client, openapi-generator) read as a file.
+fn file_schema(media_type: &str) -> J {
+    o! { "type" => "string", "format" => "binary", "contentMediaType" => media_type }
 }
 
 fn enumeration(e: &EnumDef) -> J {
