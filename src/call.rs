@@ -115,7 +115,7 @@ pub(crate) fn finish<E: Endpoint>(
             )));
         }
         if code != 0 {
-            return Err(api_error::<E>(code, &message, secrets));
+            return Err(api_error::<E>(code, &message, body, secrets));
         }
         return Err(decode_error(format!(
             "expected binary content, got HTTP {status} without an errcode"
@@ -128,7 +128,12 @@ pub(crate) fn finish<E: Endpoint>(
         Err(reason) => (envelope(body).map_err(decode_error)?, Err(reason)),
     };
     if envelope.errcode != 0 {
-        return Err(api_error::<E>(envelope.errcode, &envelope.errmsg, secrets));
+        return Err(api_error::<E>(
+            envelope.errcode,
+            &envelope.errmsg,
+            body,
+            secrets,
+        ));
     }
     // Its documented success says errcode 0: a JSON object with neither that nor the
     // fields every success carries (a captive portal's, a proxy's) is not WeChat's word
@@ -324,7 +329,7 @@ fn host_of(url: &str) -> String {
     }
 }
 
-fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, secrets: &[String]) -> Error {
+fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, body: &[u8], secrets: &[String]) -> Error {
     let code = ErrCode::from(errcode);
     // "System busy" to a call that is not idempotent: it may or may not have happened.
     let unknown = code == ErrCode::SystemBusy && !E::IDEMPOTENT;
@@ -336,6 +341,23 @@ fn api_error<E: Endpoint>(errcode: i64, errmsg: &str, secrets: &[String]) -> Err
         unknown.then(|| E::CHECK_OUTCOME.unwrap_or(crate::error::CHECK_WHETHER_DONE)),
         E::NEEDS_TOKEN,
     )
+    .with_details(error_details(body, secrets))
+}
+
+/// An error reply's fields besides `errcode` and `errmsg`, secrets scrubbed at any
+/// depth (read once more: errors are rare, and the decode path stays one pass).
+fn error_details(body: &[u8], secrets: &[String]) -> serde_json::Map<String, serde_json::Value> {
+    let Ok(mut fields) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+    else {
+        return serde_json::Map::new();
+    };
+    fields.remove("errcode");
+    fields.remove("errmsg");
+    if fields.is_empty() {
+        return fields;
+    }
+    let text = serde_json::Value::Object(fields).to_string();
+    serde_json::from_str(&scrub_all(&text, secrets)).unwrap_or_default()
 }
 
 fn excerpt(text: &str) -> String {

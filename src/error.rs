@@ -43,6 +43,10 @@ pub enum Error {
         /// Set when the outcome is unknown: a non-idempotent call answered with -1
         /// (system busy) may or may not have taken effect. Says how to check.
         check: Option<&'static str>,
+        /// The reply's fields besides `errcode` and `errmsg`, when it has any (a
+        /// repeated mass send's 45065 names the existing job), secrets scrubbed: see
+        /// [`Error::reply_field`].
+        details: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     },
 
     /// The request could not be sent or its reply not received.
@@ -227,6 +231,19 @@ impl Error {
         }
     }
 
+    /// A field of WeChat's error reply besides `errcode` and `errmsg`, for
+    /// [`Error::Api`]: e.g. the id of the mass message a repeated `clientmsgid`
+    /// names (45065), to read its status with `message().mass_get(..)`.
+    pub fn reply_field(&self, key: &str) -> Option<&serde_json::Value> {
+        match self {
+            Error::Api {
+                details: Some(details),
+                ..
+            } => details.get(key),
+            _ => None,
+        }
+    }
+
     /// An [`Error::Api`] from WeChat's reply to a call that carried an access_token
     /// (`with_token`) or not: `rid` and `hint` read from `message`, the action from
     /// the code and `with_token`.
@@ -256,7 +273,19 @@ impl Error {
             hint,
             action,
             check,
+            details: None,
         }
+    }
+
+    /// The same [`Error::Api`] with the reply's other fields (none: unchanged).
+    pub(crate) fn with_details(
+        mut self,
+        fields: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        if let Error::Api { details, .. } = &mut self {
+            *details = (!fields.is_empty()).then(|| Box::new(fields));
+        }
+        self
     }
 
     /// The violations, for [`Error::InvalidRequest`].

@@ -260,6 +260,26 @@ mod blocking {
     }
 
     #[test]
+    fn an_error_reply_keeps_its_other_fields_scrubbed() {
+        let server = raw_server(
+            "200 OK",
+            "application/json",
+            r#"{"errcode":45065,"errmsg":"clientmsgid exist","msg_id":34182,"echo":{"url":"x?access_token=SECRET-TOKEN-must-never-show"}}"#,
+        );
+        let client = Client::new(Config::new().base_url(server), token()).unwrap();
+        let err = client.code().get(&CodeGetRequest::new("123")).unwrap_err();
+        assert_eq!(err.errcode(), Some(ErrCode::ClientMsgIdExists), "{err}");
+        assert_eq!(err.reply_field("msg_id"), Some(&serde_json::json!(34182)));
+        let echo = err
+            .reply_field("echo")
+            .expect("nested fields kept")
+            .to_string();
+        assert!(!echo.contains("SECRET-TOKEN"), "{echo}");
+        assert_eq!(err.reply_field("errmsg"), None);
+        assert_secret_free(&err);
+    }
+
+    #[test]
     fn a_silent_server_times_out() {
         let config = Config::new()
             .base_url(silent_server())

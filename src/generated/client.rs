@@ -5161,7 +5161,7 @@ impl MessageHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065) instead of sending twice and names the existing job (`err.reply_field("msg_id")`), whose status `message().mass_get(..)` reads — so always set one.
     ///
     /// # Notes
     ///
@@ -5258,7 +5258,7 @@ impl MessageHandler<'_> {
     ///
     /// # Idempotency
     ///
-    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one.
+    /// **Not idempotent.** This crate never re-sends it once it may have reached WeChat. If the outcome is unknown (a timeout after sending, see [`Error::Transport`](crate::Error::Transport)), check before sending it again: send again with the same `clientmsgid`: WeChat refuses a repeat (45065) instead of sending twice and names the existing job (`err.reply_field("msg_id")`), whose status `message().mass_get(..)` reads — so always set one.
     ///
     /// # Notes
     ///

@@ -124,7 +124,7 @@ impl Endpoint for MessageMassSendAllRequest {
     const PATH: &'static str = "/cgi-bin/message/mass/sendall";
     const IDEMPOTENT: bool = false;
     const CHECK_OUTCOME: Option<&'static str> = Some(
-        "send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one",
+        "send again with the same `clientmsgid`: WeChat refuses a repeat (45065) instead of sending twice and names the existing job (`err.reply_field(\"msg_id\")`), whose status `message().mass_get(..)` reads — so always set one",
     );
     const SUCCESS_HAS_ERRCODE: bool = true;
     const SUCCESS_FIELDS: &'static [&'static str] = &["msg_id"];
@@ -300,7 +300,7 @@ impl Endpoint for MessageMassSendRequest {
     const PATH: &'static str = "/cgi-bin/message/mass/send";
     const IDEMPOTENT: bool = false;
     const CHECK_OUTCOME: Option<&'static str> = Some(
-        "send again with the same `clientmsgid`: WeChat refuses a repeat (45065, naming the existing job, whose status `message().mass_get(..)` reads) instead of sending twice — so always set one",
+        "send again with the same `clientmsgid`: WeChat refuses a repeat (45065) instead of sending twice and names the existing job (`err.reply_field(\"msg_id\")`), whose status `message().mass_get(..)` reads — so always set one",
     );
     const SUCCESS_HAS_ERRCODE: bool = true;
     const SUCCESS_FIELDS: &'static [&'static str] = &["msg_id"];

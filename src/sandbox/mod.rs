@@ -341,6 +341,7 @@ fn refused(action: &'static str, f: Failure) -> Error {
         None,
         true,
     )
+    .with_details(f.fields)
 }
 
 impl Sandbox {

@@ -80,6 +80,9 @@ pub struct Failure {
     pub errmsg: String,
     /// Not 200 only where WeChat answers with an HTTP status (showqrcode's 404).
     pub http_status: u16,
+    /// Fields the reply carries besides `errcode` and `errmsg` (45065 names the
+    /// existing mass job).
+    pub fields: Map<String, Value>,
 }
 
 impl Failure {
@@ -88,6 +91,7 @@ impl Failure {
             errcode: code.code(),
             errmsg: errmsg.into(),
             http_status: 200,
+            fields: Map::new(),
         }
     }
 
@@ -96,7 +100,14 @@ impl Failure {
             errcode: 0,
             errmsg: "not found".into(),
             http_status: 404,
+            fields: Map::new(),
         }
+    }
+
+    /// The same failure, its reply carrying `key` too.
+    pub fn with_field(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.fields.insert(key.to_owned(), value.into());
+        self
     }
 }
 
@@ -130,7 +141,11 @@ impl Reply {
                 body: f.errmsg.into_bytes(),
             };
         }
-        Reply::Json(200, json!({"errcode": f.errcode, "errmsg": f.errmsg}))
+        let mut body = Map::new();
+        body.insert("errcode".into(), f.errcode.into());
+        body.insert("errmsg".into(), f.errmsg.into());
+        body.extend(f.fields);
+        Reply::Json(200, Value::Object(body))
     }
 
     fn ok<T: Serialize>(body: &T) -> Reply {
@@ -287,6 +302,7 @@ async fn strike_before<E: Endpoint>(ctx: &Context, call: &Call) -> Result<Option
             errcode,
             errmsg: errmsg.into(),
             http_status: 200,
+            fields: Map::new(),
         })
     };
     match ctx.faults.draw(E::ID, appid.as_deref()).fault {

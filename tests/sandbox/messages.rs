@@ -86,11 +86,19 @@ async fn a_clientmsgid_is_sent_once() {
     let request = MessageMassSendRequest::new(["o_a", "o_b"], WxCard::new(&card_id), "wxcard")
         .clientmsgid("spring-sale-1");
     let sent = client.message().mass_send(&request).await.unwrap();
-    let repeat = client.message().mass_send(&request).await;
-    assert_eq!(errcode(repeat), ErrCode::ClientMsgIdExists);
+    let repeat = client.message().mass_send(&request).await.unwrap_err();
+    assert_eq!(repeat.errcode(), Some(ErrCode::ClientMsgIdExists));
     assert_eq!(sandbox.user("o_a").messages().len(), 1);
+    // The refusal names the job that went out: the way back after a lost reply.
+    let named = repeat.reply_field("msg_id").and_then(|id| id.as_i64());
+    assert_eq!(named, sent.msg_id);
+    assert_eq!(
+        repeat.reply_field("errcode"),
+        None,
+        "the envelope is not a detail"
+    );
     // After a lost reply, the status query tells whether the job went out.
-    let msg_id = sent.msg_id.unwrap().to_string();
+    let msg_id = named.unwrap().to_string();
     let status = client
         .message()
         .mass_get(&MessageMassGetRequest::new(&msg_id))

@@ -172,10 +172,13 @@ impl World {
             None => format!("digest:{scope}|{}|{:?}", card.card_id, card.card_ext),
         };
         if let Some(existing) = state.mass_jobs.get(&key) {
+            // 全局返回码: 返回数据中带有已存在的群发任务的 msgid — under the key
+            // of the send's own reply.
             return Err(fail(
                 ErrCode::ClientMsgIdExists,
                 format!("clientmsgid exist, msgid {existing}"),
-            ));
+            )
+            .with_field("msg_id", *existing));
         }
         let msg_id = next_msg_id(state);
         state.mass_jobs.insert(key, msg_id);
