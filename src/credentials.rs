@@ -17,81 +17,63 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-/// An access token. Its `Debug` and `Display` never show the value.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(Arc<str>);
+/// A secret string newtype: `new`, `expose` and a `Debug` that never shows the value.
+/// One per credential, so that one cannot be passed where another is expected.
+macro_rules! secret {
+    ($(#[$doc:meta])* $name:ident, $use:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(Arc<str>);
 
-impl AccessToken {
-    pub fn new(token: impl Into<Arc<str>>) -> Self {
-        AccessToken(token.into())
-    }
+        impl $name {
+            pub fn new(value: impl Into<Arc<str>>) -> Self {
+                $name(value.into())
+            }
 
-    /// The secret value, for putting on the wire. Never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
+            #[doc = concat!("The secret value, ", $use, ". Never log it.")]
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(***)"))
+            }
+        }
+    };
 }
 
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AccessToken(***)")
-    }
-}
+secret!(
+    /// An access token. Its `Debug` and `Display` never show the value.
+    AccessToken,
+    "for putting on the wire"
+);
 
-/// The card `api_ticket` (`cgi-bin/ticket/getticket?type=wx_card`), which signs the
-/// JS-SDK card calls. Its `Debug` never shows the value.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiTicket(Arc<str>);
+secret!(
+    /// The card `api_ticket` (`cgi-bin/ticket/getticket?type=wx_card`), which signs the
+    /// JS-SDK card calls. Its `Debug` never shows the value.
+    ApiTicket,
+    "for signing"
+);
 
-impl ApiTicket {
-    pub fn new(ticket: impl Into<Arc<str>>) -> Self {
-        ApiTicket(ticket.into())
-    }
-
-    /// The secret value, for signing. Never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiTicket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiTicket(***)")
-    }
-}
-
-/// The JS-SDK `jsapi_ticket` (`cgi-bin/ticket/getticket?type=jsapi`), which signs
-/// `wx.config`. A type of its own, so that it cannot be passed where the card
-/// [`ApiTicket`] is expected, nor the other way round: each ticket signs only its own
-/// signatures, and mixing them up is the JS-SDK's commonest card bug. Its `Debug` never
-/// shows the value.
-///
-/// ```compile_fail
-/// use wechat_card::credentials::JsapiTicket;
-/// use wechat_card::jssdk::{CardExtOptions, card_ext};
-///
-/// let jsapi = JsapiTicket::new("jsapi ticket");
-/// card_ext(&jsapi, "pCard", CardExtOptions::new()); // expected `&ApiTicket`
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct JsapiTicket(Arc<str>);
-
-impl JsapiTicket {
-    pub fn new(ticket: impl Into<Arc<str>>) -> Self {
-        JsapiTicket(ticket.into())
-    }
-
-    /// The secret value, for signing. Never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for JsapiTicket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JsapiTicket(***)")
-    }
-}
+secret!(
+    /// The JS-SDK `jsapi_ticket` (`cgi-bin/ticket/getticket?type=jsapi`), which signs
+    /// `wx.config`. A type of its own, so that it cannot be passed where the card
+    /// [`ApiTicket`] is expected, nor the other way round: each ticket signs only its own
+    /// signatures, and mixing them up is the JS-SDK's commonest card bug. Its `Debug` never
+    /// shows the value.
+    ///
+    /// ```compile_fail
+    /// use wechat_card::credentials::JsapiTicket;
+    /// use wechat_card::jssdk::{CardExtOptions, card_ext};
+    ///
+    /// let jsapi = JsapiTicket::new("jsapi ticket");
+    /// card_ext(&jsapi, "pCard", CardExtOptions::new()); // expected `&ApiTicket`
+    /// ```
+    JsapiTicket,
+    "for signing"
+);
 
 /// A boxed future returning a token, so that providers can be trait objects.
 pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, Error>> + Send + 'a>>;
