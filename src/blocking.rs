@@ -342,48 +342,44 @@ impl Client {
 
     /// The card api_ticket, cached and refreshed like the token.
     pub fn card_ticket(&self) -> Result<ApiTicket, Error> {
-        let value = self
-            .inner
-            .tickets
-            .get_blocking(|_rejected| {
-                self.with_retries("the card api_ticket", || {
-                    let reply = self.send(&TokenCardTicketRequest::new())?;
-                    call::credential("api_ticket", reply.ticket, reply.expires_in)
-                })
-            })
-            .map_err(|e| call::credentials_error("the card api_ticket", e))?;
+        let value = self.cached_ticket(&self.inner.tickets, "the card api_ticket", || {
+            let reply = self.send(&TokenCardTicketRequest::new())?;
+            call::credential("api_ticket", reply.ticket, reply.expires_in)
+        })?;
         Ok(ApiTicket::new(value))
     }
 
     /// Forget the cached api_ticket.
     pub fn invalidate_card_ticket(&self) {
-        if let Some(value) = self.inner.tickets.still_valid() {
-            self.inner.tickets.invalidate(&value);
-        }
+        forget(&self.inner.tickets);
     }
 
     /// The JS-SDK jsapi_ticket (for `wx.config`), cached and refreshed like the token,
     /// apart from the card api_ticket.
     pub fn jsapi_ticket(&self) -> Result<JsapiTicket, Error> {
-        let value = self
-            .inner
-            .jsapi_tickets
-            .get_blocking(|_rejected| {
-                self.with_retries("the jsapi_ticket", || {
-                    let reply = self.send(&TokenJsapiTicketRequest::new())?;
-                    call::credential("jsapi_ticket", reply.ticket, reply.expires_in)
-                })
-            })
-            .map_err(|e| call::credentials_error("the jsapi_ticket", e))?;
+        let value = self.cached_ticket(&self.inner.jsapi_tickets, "the jsapi_ticket", || {
+            let reply = self.send(&TokenJsapiTicketRequest::new())?;
+            call::credential("jsapi_ticket", reply.ticket, reply.expires_in)
+        })?;
         Ok(JsapiTicket::new(value))
     }
 
     /// Forget the cached jsapi_ticket (e.g. after `wx.config` reported invalid
     /// signature although [`jssdk::WxConfig::explain`] matches WeChat's tool).
     pub fn invalidate_jsapi_ticket(&self) {
-        if let Some(value) = self.inner.jsapi_tickets.still_valid() {
-            self.inner.jsapi_tickets.invalidate(&value);
-        }
+        forget(&self.inner.jsapi_tickets);
+    }
+
+    /// A ticket from `cache`, fetched (with retries) by `fetch` when missing or stale.
+    fn cached_ticket(
+        &self,
+        cache: &Cache,
+        what: &'static str,
+        fetch: impl Fn() -> Result<(String, Duration), Error>,
+    ) -> Result<Arc<str>, Error> {
+        cache
+            .get_blocking(|_rejected| self.with_retries(what, &fetch))
+            .map_err(|e| call::credentials_error(what, e))
     }
 
     /// The signed `wx.config` of the page at `url` (its `#fragment` is left out), for
@@ -457,5 +453,12 @@ fn timeout_phase(kind: ureq::Timeout) -> TimeoutPhase {
         Timeout::RecvResponse => TimeoutPhase::Wait,
         Timeout::RecvBody | Timeout::PerRead => TimeoutPhase::Read,
         _ => TimeoutPhase::Call,
+    }
+}
+
+/// Forgets `cache`'s value if it still holds one.
+fn forget(cache: &Cache) {
+    if let Some(value) = cache.still_valid() {
+        cache.invalidate(&value);
     }
 }

@@ -408,56 +408,52 @@ impl Client {
     /// The card api_ticket (for JS-SDK card signatures): cached and refreshed like the
     /// token, and shared through the same store.
     pub async fn card_ticket(&self) -> Result<ApiTicket, Error> {
-        let fetch = |_rejected: Option<String>| {
-            self.with_retries("the card api_ticket", || async {
+        let value = self
+            .cached_ticket(&self.inner.tickets, "the card api_ticket", || async {
                 let reply = self.send(&TokenCardTicketRequest::new()).await?;
                 call::credential("api_ticket", reply.ticket, reply.expires_in)
             })
-        };
-        let value = cache::get_async(&self.inner.tickets, fetch)
-            .await
-            .map_err(|e| call::credentials_error("the card api_ticket", e))?;
+            .await?;
         Ok(ApiTicket::new(value))
     }
 
     /// Forget the cached api_ticket (e.g. after the JS-SDK reported a bad signature).
     pub async fn invalidate_card_ticket(&self) -> Result<(), Error> {
-        let Some(value) = self.inner.tickets.still_valid() else {
-            return Ok(());
-        };
-        cache::blocking(&self.inner.tickets, move |c| {
-            c.invalidate(&value);
-            Ok(())
-        })
-        .await
+        forget(&self.inner.tickets).await
     }
 
     /// The JS-SDK jsapi_ticket (for `wx.config`): cached and refreshed like the token,
     /// shared through the same store, and kept apart from the card api_ticket.
     pub async fn jsapi_ticket(&self) -> Result<JsapiTicket, Error> {
-        let fetch = |_rejected: Option<String>| {
-            self.with_retries("the jsapi_ticket", || async {
+        let value = self
+            .cached_ticket(&self.inner.jsapi_tickets, "the jsapi_ticket", || async {
                 let reply = self.send(&TokenJsapiTicketRequest::new()).await?;
                 call::credential("jsapi_ticket", reply.ticket, reply.expires_in)
             })
-        };
-        let value = cache::get_async(&self.inner.jsapi_tickets, fetch)
-            .await
-            .map_err(|e| call::credentials_error("the jsapi_ticket", e))?;
+            .await?;
         Ok(JsapiTicket::new(value))
     }
 
     /// Forget the cached jsapi_ticket (e.g. after `wx.config` reported invalid
     /// signature although [`jssdk::WxConfig::explain`] matches WeChat's tool).
     pub async fn invalidate_jsapi_ticket(&self) -> Result<(), Error> {
-        let Some(value) = self.inner.jsapi_tickets.still_valid() else {
-            return Ok(());
-        };
-        cache::blocking(&self.inner.jsapi_tickets, move |c| {
-            c.invalidate(&value);
-            Ok(())
-        })
-        .await
+        forget(&self.inner.jsapi_tickets).await
+    }
+
+    /// A ticket from `cache`, fetched (with retries) by `fetch` when missing or stale.
+    async fn cached_ticket<F, Fut>(
+        &self,
+        cache: &Arc<Cache>,
+        what: &'static str,
+        fetch: F,
+    ) -> Result<Arc<str>, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<(String, Duration), Error>>,
+    {
+        cache::get_async(cache, |_rejected| self.with_retries(what, &fetch))
+            .await
+            .map_err(|e| call::credentials_error(what, e))
     }
 
     /// The signed `wx.config` of the page at `url` (its `#fragment` is left out), for
@@ -524,6 +520,19 @@ impl Client {
             options,
         ))
     }
+}
+
+/// Forgets `cache`'s value if it still holds one (off the async runtime: the store
+/// may block).
+async fn forget(cache: &Arc<Cache>) -> Result<(), Error> {
+    let Some(value) = cache.still_valid() else {
+        return Ok(());
+    };
+    cache::blocking(cache, move |c| {
+        c.invalidate(&value);
+        Ok(())
+    })
+    .await
 }
 
 fn header(headers: &reqwest::header::HeaderMap) -> Option<String> {
