@@ -197,6 +197,33 @@ fn transition(by: Party, from: &Status, to: &Status) -> Result<(), Failure> {
     }
 }
 
+/// The download link of the PDF WeChat keeps under `media_key`.
+fn pdf_url(media_key: &str) -> String {
+    format!("{WECHAT_PDF_HOST}?action=media_pdf&media_key={media_key}")
+}
+
+/// The next invoice the platform makes out for request `fpqqlsh`: a fresh number
+/// (and code, unless a red invoice keeps its blue one's `fpdm`), check code, date
+/// and PDF.
+fn made_out_detail(
+    state: &mut State,
+    fpqqlsh: &str,
+    fpdm: Option<String>,
+    now: i64,
+) -> InvoiceDetail {
+    state.serial += 1;
+    let n = state.serial;
+    InvoiceDetail {
+        fpqqlsh: Some(fpqqlsh.to_owned()),
+        fpdm: Some(fpdm.unwrap_or_else(|| format!("{:012}", 44_000_000_000 + n))),
+        fphm: Some(format!("{:08}", n % 100_000_000)),
+        jym: Some(format!("{:020}", n * 7_919_879)),
+        kprq: Some(kprq(now)),
+        pdfurl: Some(pdf_url(&format!("fp{n}"))),
+        ..Default::default()
+    }
+}
+
 /// The UTC+8 date and time of `secs` as kprq writes it (yyyyMMddHHmmss).
 fn kprq(secs: i64) -> String {
     let at = time::OffsetDateTime::from_unix_timestamp(secs + 8 * 3600)
@@ -593,19 +620,7 @@ impl InvoiceOperations for World {
                 _ => Err(serial_reused()),
             };
         }
-        state.serial += 1;
-        let n = state.serial;
-        let detail = InvoiceDetail {
-            fpqqlsh: Some(info.fpqqlsh.clone()),
-            fpdm: Some(format!("{:012}", 44_000_000_000 + n)),
-            fphm: Some(format!("{:08}", n % 100_000_000)),
-            jym: Some(format!("{:020}", n * 7_919_879)),
-            kprq: Some(kprq(now)),
-            pdfurl: Some(format!(
-                "{WECHAT_PDF_HOST}?action=media_pdf&media_key=fp{n}"
-            )),
-            ..Default::default()
-        };
+        let detail = made_out_detail(&mut state, &info.fpqqlsh, None, now);
         let asked = Asked::Blue {
             ddh: Some(info.ddh.clone()),
         };
@@ -660,19 +675,7 @@ impl InvoiceOperations for World {
             ));
         }
         blue.red = true;
-        state.serial += 1;
-        let n = state.serial;
-        let detail = InvoiceDetail {
-            fpqqlsh: Some(info.fpqqlsh.clone()),
-            fpdm: Some(info.yfpdm.clone()),
-            fphm: Some(format!("{:08}", n % 100_000_000)),
-            jym: Some(format!("{:020}", n * 7_919_879)),
-            kprq: Some(kprq(now)),
-            pdfurl: Some(format!(
-                "{WECHAT_PDF_HOST}?action=media_pdf&media_key=fp{n}"
-            )),
-            ..Default::default()
-        };
+        let detail = made_out_detail(&mut state, &info.fpqqlsh, Some(info.yfpdm.clone()), now);
         let record = MadeOut {
             detail,
             red: true,
@@ -822,10 +825,7 @@ impl InvoicePlatformOperations for World {
             ));
         }
         Ok(invoice_platform::InvoicePlatformGetPdfResponse {
-            pdf_url: Some(format!(
-                "{WECHAT_PDF_HOST}?action=media_pdf&media_key={}",
-                request.s_media_id
-            )),
+            pdf_url: Some(pdf_url(&request.s_media_id)),
             pdf_url_expire_time: Some(PDF_URL_LIFETIME_SECS),
             ..Default::default()
         })
@@ -848,12 +848,13 @@ impl InvoicePlatformOperations for World {
         })?;
         let holder = Self::invoiceable(&state, &request.order_id)?.openid;
         // 随机字符串，防止重复: the same nonce for the same order inserts nothing more.
+        let inserted = |code, openid| invoice_platform::InvoicePlatformInsertResponse {
+            code: Some(code),
+            openid: Some(openid),
+            ..Default::default()
+        };
         if let Some(code) = state.invoice.nonces.get(&nonce).cloned() {
-            return Ok(invoice_platform::InvoicePlatformInsertResponse {
-                code: Some(code),
-                openid: Some(holder),
-                ..Default::default()
-            });
+            return Ok(inserted(code, holder));
         }
         let data = *ext.user_card.invoice_user_data;
         let pdfs = [
@@ -883,14 +884,7 @@ impl InvoicePlatformOperations for World {
             ));
         }
         let code = Self::fresh_code(&mut state, now_ms);
-        let pdf_url = format!(
-            "{WECHAT_PDF_HOST}?action=media_pdf&media_key={}",
-            data.s_pdf_media_id
-        );
-        let trip_pdf_url = data
-            .s_trip_pdf_media_id
-            .as_ref()
-            .map(|m| format!("{WECHAT_PDF_HOST}?action=media_pdf&media_key={m}"));
+        let trip_pdf_url = data.s_trip_pdf_media_id.as_deref().map(pdf_url);
         let user_info = InvoiceUserInfo {
             fee: Some(data.fee),
             title: Some(data.title),
@@ -900,7 +894,7 @@ impl InvoicePlatformOperations for World {
             info: data.info,
             fee_without_tax: Some(data.fee_without_tax),
             tax: Some(data.tax),
-            pdf_url: Some(pdf_url),
+            pdf_url: Some(pdf_url(&data.s_pdf_media_id)),
             trip_pdf_url,
             reimburse_status: Some(Status::Init),
             check_code: data.check_code,
@@ -934,11 +928,7 @@ impl InvoicePlatformOperations for World {
         };
         state.invoice.cards.insert(code.clone(), card);
         state.invoice.nonces.insert(nonce, code.clone());
-        Ok(invoice_platform::InvoicePlatformInsertResponse {
-            code: Some(code),
-            openid: Some(holder),
-            ..Default::default()
-        })
+        Ok(inserted(code, holder))
     }
 
     fn invoice_platform_update_status(
@@ -1200,9 +1190,7 @@ fn seeded_invoice(now: i64) -> InvoiceInfo {
         info: Some(vec![InvoiceItem::new("沙盒商品", 100)]),
         fee_without_tax: Some(94),
         tax: Some(6),
-        pdf_url: Some(format!(
-            "{WECHAT_PDF_HOST}?action=media_pdf&media_key=sandbox"
-        )),
+        pdf_url: Some(pdf_url("sandbox")),
         reimburse_status: Some(Status::Init),
         ..Default::default()
     };
