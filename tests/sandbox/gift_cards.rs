@@ -6,15 +6,15 @@
 
 use super::cards::discount_card;
 use super::errcode;
-use super::net::{Http, free_port, sandbox_action};
+use super::net::{Http, sandbox_action};
+use super::record_pushes;
 use serde_json::json;
-use std::time::Duration;
 use wechat_card::gift_card::{
     GiftCardMaintainSetRequest, GiftCardOrderBatchGetRequest, GiftCardOrderGetRequest,
     GiftCardOrderRefundRequest, GiftCardPageAddRequest, GiftCardPageGetRequest,
 };
 use wechat_card::push::events::CardEvent;
-use wechat_card::sandbox::{Delivery, GiftCardPurchase, PushTarget, Sandbox};
+use wechat_card::sandbox::{Delivery, GiftCardPurchase, Sandbox};
 use wechat_card::types::{
     GiftCardItem, GiftCardPage, GiftCardPicItem, GiftCardTheme, UserCardStatus,
 };
@@ -48,15 +48,6 @@ fn multi_shelf(card_id: &str) -> GiftCardPageAddRequest {
     let mut request = shelf(card_id);
     request.page.support_multi = Some(true);
     request
-}
-
-/// Pushes go to a port nobody listens on: each is recorded once, and flushing reports it.
-fn record_pushes(sandbox: &Sandbox) {
-    let dead = format!("http://127.0.0.1:{}/wechat", free_port());
-    let target = PushTarget::plain(dead, "token")
-        .retries(0)
-        .timeout(Duration::from_secs(1));
-    sandbox.push_events_to(target).unwrap();
 }
 
 /// The gift card events pushed, as (event, sender, order id).

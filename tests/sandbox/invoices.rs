@@ -8,7 +8,8 @@
 //! on the seller's link (`submit_invoice_title`), or scanned from the user's QR code.
 
 use super::errcode;
-use super::net::{free_port, sandbox_action};
+use super::net::sandbox_action;
+use super::record_pushes;
 use serde_json::json;
 use std::time::Duration;
 use wechat_card::invoice::{
@@ -26,7 +27,7 @@ use wechat_card::invoice_reimburse::{
     InvoiceReimburseUpdateInvoiceStatusRequest, InvoiceReimburseUpdateStatusBatchRequest,
 };
 use wechat_card::push::events::{CardEvent, InvoiceStatusPushed, InvoiceTitleType};
-use wechat_card::sandbox::{Delivery, InvoiceTitle, PushTarget, Sandbox};
+use wechat_card::sandbox::{Delivery, InvoiceTitle, Sandbox};
 use wechat_card::types::{
     InvoiceAuthField, InvoiceBizField, InvoiceBizTitle, InvoiceCardExt, InvoiceCardRef,
     InvoiceClearOut, InvoiceContact, InvoiceItem, InvoiceMakeOut, InvoiceMakeOutItem,
@@ -39,15 +40,6 @@ const BUYER: &str = "o_invoice_buyer";
 const TAXPAYER: &str = "110109500321654";
 /// The account's appid: the one users authorise orders with (insert's appid).
 const APPID: &str = "wx0123456789abcdef";
-
-/// Pushes go to a port nobody listens on: each is recorded once, and flushing reports it.
-fn record_pushes(sandbox: &Sandbox) {
-    let dead = format!("http://127.0.0.1:{}/wechat", free_port());
-    let target = PushTarget::plain(dead, "token")
-        .retries(0)
-        .timeout(Duration::from_secs(1));
-    sandbox.push_events_to(target).unwrap();
-}
 
 /// The invoice events pushed, as (event, sender, detail).
 fn invoice_events(deliveries: &[Delivery]) -> Vec<(&'static str, String, String)> {

@@ -50,3 +50,12 @@ fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrCode {
         .errcode()
         .expect("an API error")
 }
+
+/// Pushes go to a port nobody listens on: each is recorded once, and flushing reports it.
+fn record_pushes(sandbox: &wechat_card::sandbox::Sandbox) {
+    let dead = format!("http://127.0.0.1:{}/wechat", net::free_port());
+    let target = wechat_card::sandbox::PushTarget::plain(dead, "token")
+        .retries(0)
+        .timeout(std::time::Duration::from_secs(1));
+    sandbox.push_events_to(target).unwrap();
+}
