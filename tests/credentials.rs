@@ -10,22 +10,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use wechat_card::card::CardModifyStockRequest;
 use wechat_card::code::CodeConsumeRequest;
-use wechat_card::{AppCredentials, Config, ErrCode, Error, RetryPolicy, StaticToken};
-use wiremock::MockServer;
+use wechat_card::{AppCredentials, ErrCode, Error, StaticToken};
 
-fn config(server: &MockServer) -> Config {
-    // Short backoffs keep the retry tests fast.
-    let retry = RetryPolicy {
-        max_retries: 2,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-    };
-    Config::new().all_hosts(server.uri()).retry(retry)
-}
-
-fn app() -> AppCredentials {
-    AppCredentials::new("wx1234567890abcdef", APP_SECRET)
-}
+use fake::{app, config};
 
 #[cfg(feature = "async")]
 mod asynchronous {

@@ -8,26 +8,14 @@ mod fake;
 use fake::{FakeWeChat, capture, serve_blocking, start};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 use wechat_card::raw::RawRequest;
-use wechat_card::{AppCredentials, Config, ErrCode, Error, RetryPolicy, StaticToken};
+use wechat_card::{ErrCode, Error, StaticToken};
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "SECRET-TOKEN-must-never-show";
 
-fn config(server: &MockServer) -> Config {
-    let retry = RetryPolicy {
-        max_retries: 2,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-    };
-    Config::new().all_hosts(server.uri()).retry(retry)
-}
-
-fn app() -> AppCredentials {
-    AppCredentials::new("wx1234567890abcdef", fake::APP_SECRET)
-}
+use fake::{app, config};
 
 /// An endpoint the spec does not describe: a POST whose reply has an extra field.
 fn unknown_post() -> RawRequest {

@@ -13,6 +13,24 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const APP_SECRET: &str = "APP-SECRET-never-printed-0123456789";
 
+/// A client configuration for `server` whose retries are quick (short backoffs keep the
+/// retry tests fast).
+pub fn config(server: &MockServer) -> wechat_card::Config {
+    let retry = wechat_card::RetryPolicy {
+        max_retries: 2,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+    };
+    wechat_card::Config::new()
+        .all_hosts(server.uri())
+        .retry(retry)
+}
+
+/// The fake's account: its appid and [`APP_SECRET`].
+pub fn app() -> wechat_card::AppCredentials {
+    wechat_card::AppCredentials::new("wx1234567890abcdef", APP_SECRET)
+}
+
 /// A scripted WeChat: issues TOKEN-1, TOKEN-2, … (valid for `expires_in` seconds),
 /// accepts only the tokens it has not revoked, and counts everything. Like WeChat's
 /// stable_token, normal mode hands back the current token while it is valid; a forced
