@@ -17,14 +17,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-/// A secret string newtype: `new`, `expose` and a `Debug` that never shows the value.
-/// One per credential, so that one cannot be passed where another is expected.
+/// What a secret string newtype has: `new`, `expose` and a `Debug` that never shows
+/// the value. One type per credential, so that one cannot be passed where another is
+/// expected.
 macro_rules! secret {
-    ($(#[$doc:meta])* $name:ident, $use:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq)]
-        pub struct $name(Arc<str>);
-
+    ($name:ident, $use:literal) => {
         impl $name {
             pub fn new(value: impl Into<Arc<str>>) -> Self {
                 $name(value.into())
@@ -44,36 +41,33 @@ macro_rules! secret {
     };
 }
 
-secret!(
-    /// An access token. Its `Debug` and `Display` never show the value.
-    AccessToken,
-    "for putting on the wire"
-);
+/// An access token. Its `Debug` and `Display` never show the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(Arc<str>);
+secret!(AccessToken, "for putting on the wire");
 
-secret!(
-    /// The card `api_ticket` (`cgi-bin/ticket/getticket?type=wx_card`), which signs the
-    /// JS-SDK card calls. Its `Debug` never shows the value.
-    ApiTicket,
-    "for signing"
-);
+/// The card `api_ticket` (`cgi-bin/ticket/getticket?type=wx_card`), which signs the
+/// JS-SDK card calls. Its `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiTicket(Arc<str>);
+secret!(ApiTicket, "for signing");
 
-secret!(
-    /// The JS-SDK `jsapi_ticket` (`cgi-bin/ticket/getticket?type=jsapi`), which signs
-    /// `wx.config`. A type of its own, so that it cannot be passed where the card
-    /// [`ApiTicket`] is expected, nor the other way round: each ticket signs only its own
-    /// signatures, and mixing them up is the JS-SDK's commonest card bug. Its `Debug` never
-    /// shows the value.
-    ///
-    /// ```compile_fail
-    /// use wechat_card::credentials::JsapiTicket;
-    /// use wechat_card::jssdk::{CardExtOptions, card_ext};
-    ///
-    /// let jsapi = JsapiTicket::new("jsapi ticket");
-    /// card_ext(&jsapi, "pCard", CardExtOptions::new()); // expected `&ApiTicket`
-    /// ```
-    JsapiTicket,
-    "for signing"
-);
+/// The JS-SDK `jsapi_ticket` (`cgi-bin/ticket/getticket?type=jsapi`), which signs
+/// `wx.config`. A type of its own, so that it cannot be passed where the card
+/// [`ApiTicket`] is expected, nor the other way round: each ticket signs only its own
+/// signatures, and mixing them up is the JS-SDK's commonest card bug. Its `Debug` never
+/// shows the value.
+///
+/// ```compile_fail
+/// use wechat_card::credentials::JsapiTicket;
+/// use wechat_card::jssdk::{CardExtOptions, card_ext};
+///
+/// let jsapi = JsapiTicket::new("jsapi ticket");
+/// card_ext(&jsapi, "pCard", CardExtOptions::new()); // expected `&ApiTicket`
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsapiTicket(Arc<str>);
+secret!(JsapiTicket, "for signing");
 
 /// A boxed future returning a token, so that providers can be trait objects.
 pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, Error>> + Send + 'a>>;
